@@ -1,0 +1,44 @@
+// The root of the command tree: --version, --help, subcommand registration and the mapping of
+// CLI11's parse errors to exit code 2 ("error: <cause>" on stderr).
+#include "tensorwasm/cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "common.h"
+
+namespace tw::cli {
+
+const char* versionString() {
+  return "tensorwasm " TW_VERSION " (commit " TW_GIT_COMMIT ")";
+}
+
+int runMain(int argc, const char* const* argv) {
+  CLI::App app{"TensorWasm: a WebAssembly runtime whose guests reach GPUs", "tensorwasm"};
+  app.set_version_flag("--version", versionString());
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  CommandAction action;
+  addRunCommand(app, action);
+  addValidateCommand(app, action);
+  addInspectCommand(app, action);
+  addWastCommand(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "run with --help for usage\n";
+    return kExitUsage;
+  }
+  if (!action) return reportError("no command given", kExitUsage);
+  try {
+    return action();
+  } catch (const std::exception& e) {
+    return reportError(std::string("internal error: ") + e.what(), kExitGeneric);
+  }
+}
+
+}  // namespace tw::cli

@@ -1,0 +1,80 @@
+// Shared helpers of the subcommands: file reading, tier selection, error reporting.
+#include "common.h"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "tensorwasm/cli/app.h"
+#include "tensorwasm/exec/interpreter.h"
+#include "tensorwasm/runtime/trap.h"
+
+namespace tw::cli {
+
+Result<std::vector<uint8_t>> readFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return makeError(ErrorKind::Io, "cannot read '" + path + "'");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return makeError(ErrorKind::Io, "cannot read '" + path + "'");
+  return bytes;
+}
+
+Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name) {
+  if (name == "interp" || name == "auto") return makeInterpreterTier();
+  if (name == "jit") {
+    return makeError(ErrorKind::Unsupported, "optimizing tier not available in this build (use --tier interp)");
+  }
+  return makeError(ErrorKind::Usage, "unknown tier '" + name + "' (expected interp, jit or auto)");
+}
+
+int exitCodeFor(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::Malformed:
+    case ErrorKind::Invalid:
+    case ErrorKind::Usage:
+    case ErrorKind::Io:
+      return kExitUsage;
+    case ErrorKind::Unsupported:  // a module using a refused proposal is an invalid module
+      return kExitUsage;
+    case ErrorKind::Trap:
+      return isTrap(error, TrapKind::Interrupted) ? kExitDeadline : kExitTrap;
+    case ErrorKind::Instantiate:
+      return kExitTrap;
+    case ErrorKind::Exit:
+      return error.code;
+    case ErrorKind::Link:
+    case ErrorKind::Limit:
+      return kExitGeneric;
+  }
+  return kExitGeneric;
+}
+
+int reportError(const Error& error) {
+  if (error.kind == ErrorKind::Exit) return error.code;
+  if (error.kind == ErrorKind::Trap && isTrap(error, TrapKind::Interrupted)) {
+    std::cerr << "error: deadline exceeded (guest interrupted)\n";
+  } else if (error.kind == ErrorKind::Trap) {
+    std::cerr << "error: trap: " << error.message << "\n";
+  } else {
+    std::cerr << "error: " << error.describe() << "\n";
+  }
+  if (!error.backtrace.empty()) {
+    std::cerr << "wasm backtrace:\n";
+    for (size_t i = 0; i < error.backtrace.size(); ++i) {
+      std::cerr << "  " << i << ": " << error.backtrace[i] << "\n";
+    }
+  }
+  return exitCodeFor(error);
+}
+
+int reportTierError(const Error& error) {
+  std::cerr << "error: " << error.message << "\n";
+  return error.kind == ErrorKind::Unsupported ? kExitUnsupported : kExitUsage;
+}
+
+int reportError(const std::string& message, int code) {
+  std::cerr << "error: " << message << "\n";
+  return code;
+}
+
+}  // namespace tw::cli

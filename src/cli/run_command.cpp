@@ -1,0 +1,213 @@
+// `tensorwasm run FILE.wasm [ARGS...]`: runs a WASI command's `_start` with ARGS, or with
+// `--invoke NAME --args JSON` calls one export and prints its results. The guest's stdio is
+// the terminal's. A `--deadline` timer sets the engine's interrupt flag (exit 124); a
+// proc_exit code passes through as the exit code; a trap exits 4 with its kind and backtrace.
+#include <CLI/CLI.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "common.h"
+#include "tensorwasm/cli/app.h"
+#include "tensorwasm/cli/units.h"
+#include "tensorwasm/cli/values.h"
+#include "tensorwasm/wasi/wasi.h"
+
+namespace tw::cli {
+namespace {
+
+struct RunArgs {
+  std::string file;
+  std::vector<std::string> guestArgs;
+  std::string invoke;
+  std::string args;
+  std::vector<std::string> dirs;
+  std::vector<std::string> env;
+  std::string tier = "auto";
+  std::string deadline;
+  std::string maxMemory;
+  std::string input;
+  // Flags of features this build lacks: accepted so the error can say so (exit 3).
+  bool gpu = false;
+  std::string gpuMemoryCap;
+  std::string offload;
+  std::string saveSnapshot;
+  std::string restore;
+  std::string keyFile;
+};
+
+// Sets `flag` after `timeout` unless destroyed first.
+class DeadlineTimer {
+ public:
+  DeadlineTimer(std::atomic<bool>& flag, std::chrono::nanoseconds timeout)
+      : thread_([this, &flag, timeout] {
+          std::unique_lock<std::mutex> lock(mu_);
+          if (!cv_.wait_for(lock, timeout, [this] { return done_; })) flag.store(true);
+        }) {}
+  ~DeadlineTimer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+Result<WasiPreopen> parseDir(const std::string& spec) {
+  WasiPreopen p;
+  size_t sep = spec.find("::");
+  p.hostPath = spec.substr(0, sep);
+  p.guestPath = sep == std::string::npos ? spec : spec.substr(sep + 2);
+  if (p.hostPath.empty() || p.guestPath.empty()) {
+    return makeError(ErrorKind::Usage, "--dir expects HOST[::GUEST], got '" + spec + "'");
+  }
+  return p;
+}
+
+Result<std::string> readInput(const std::string& input) {
+  if (!input.starts_with("@")) return input;
+  TW_ASSIGN(std::vector<uint8_t> bytes, readFileBytes(input.substr(1)));
+  return std::string(bytes.begin(), bytes.end());
+}
+
+int runRun(const RunArgs& a) {
+  if (a.gpu) return reportError("GPU support is not available in this build", kExitUnsupported);
+  if (!a.gpuMemoryCap.empty()) return reportError("--gpu-memory-cap: GPU support is not available in this build", kExitUnsupported);
+  if (!a.offload.empty() && a.offload != "off") return reportError("--offload: GPU offload is not available in this build", kExitUnsupported);
+  if (!a.saveSnapshot.empty() || !a.restore.empty() || !a.keyFile.empty()) {
+    return reportError("snapshots are not available in this build", kExitUnsupported);
+  }
+  if (!a.args.empty() && a.invoke.empty()) return reportError("--args needs --invoke NAME", kExitUsage);
+
+  auto tier = makeTier(a.tier);
+  if (!tier.ok()) return reportTierError(tier.error());
+
+  EngineConfig config;
+  if (!a.maxMemory.empty()) {
+    Result<uint64_t> size = parseSize(a.maxMemory);
+    if (!size.ok()) return reportError(size.error());
+    config.maxMemoryBytes = size.value();
+  }
+  std::optional<std::chrono::nanoseconds> deadline;
+  if (!a.deadline.empty()) {
+    auto d = parseDuration(a.deadline);
+    if (!d.ok()) return reportError(d.error());
+    deadline = d.value();
+  }
+
+  WasiConfig wasi;
+  wasi.args.push_back(a.file);
+  wasi.args.insert(wasi.args.end(), a.guestArgs.begin(), a.guestArgs.end());
+  for (const std::string& kv : a.env) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) return reportError("--env expects K=V, got '" + kv + "'", kExitUsage);
+    wasi.env.push_back(kv);
+  }
+  for (const std::string& d : a.dirs) {
+    Result<WasiPreopen> p = parseDir(d);
+    if (!p.ok()) return reportError(p.error());
+    wasi.preopens.push_back(p.value());
+  }
+  if (!a.input.empty()) {
+    Result<std::string> in = readInput(a.input);
+    if (!in.ok()) return reportError(in.error());
+    wasi.stdinConfig = WasiStdio::fromBytes(in.value());
+  } else {
+    wasi.stdinConfig = WasiStdio::host(0);
+  }
+  wasi.stdoutConfig = WasiStdio::host(1);
+  wasi.stderrConfig = WasiStdio::host(2);
+  std::atomic<bool> interrupt{false};
+  wasi.interrupt = &interrupt;
+
+  Result<std::vector<uint8_t>> bytes = readFileBytes(a.file);
+  if (!bytes.ok()) return reportError(bytes.error());
+  Engine engine(config, std::move(tier).value());
+  auto compiled = engine.compile(bytes.value());
+  if (!compiled.ok()) {
+    std::cerr << "error: " << a.file << ": " << compiled.error().describe() << "\n";
+    return exitCodeFor(compiled.error());
+  }
+  auto context = WasiContext::create(std::move(wasi));
+  if (!context.ok()) return reportError(context.error());
+  Linker linker;
+  linkWasi(linker, context.value());
+
+  CallOptions options;
+  options.interrupt = &interrupt;
+  std::optional<DeadlineTimer> timer;
+  if (deadline) timer.emplace(interrupt, *deadline);
+
+  auto instance = linker.instantiate(engine, compiled.value(), options);
+  if (!instance.ok()) return reportError(instance.error());
+  Instance& inst = *instance.value();
+
+  if (a.invoke.empty()) {
+    std::optional<Extern> start = inst.getExport("_start");
+    if (!start || start->kind != ExternKind::Func) {
+      return reportError("'" + a.file + "' has no _start export (a reactor module needs --invoke NAME)", kExitUsage);
+    }
+    auto r = inst.call(*start->func, {}, options);
+    if (!r.ok()) return reportError(r.error());
+    return kExitOk;
+  }
+
+  std::optional<Extern> target = inst.getExport(a.invoke);
+  if (!target || target->kind != ExternKind::Func) {
+    return reportError("'" + a.file + "' exports no function '" + a.invoke + "'", kExitUsage);
+  }
+  if (a.invoke != "_initialize") {
+    if (std::optional<Extern> init = inst.getExport("_initialize"); init && init->kind == ExternKind::Func) {
+      auto r = inst.call(*init->func, {}, options);
+      if (!r.ok()) return reportError(r.error());
+    }
+  }
+  Result<std::vector<Value>> args = parseArgsJson(a.args.empty() ? "[]" : a.args, target->func->type.params);
+  if (!args.ok()) {
+    std::cerr << "error: " << a.invoke << " " << target->func->type.toString() << ": " << args.error().message << "\n";
+    return kExitUsage;
+  }
+  auto results = inst.call(*target->func, args.value(), options);
+  if (!results.ok()) return reportError(results.error());
+  Result<std::string> text = formatResults(results.value());
+  if (!text.ok()) return reportError(text.error().message, kExitGeneric);
+  if (!text->empty()) std::cout << text.value() << "\n";
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+void addRunCommand(CLI::App& app, CommandAction& action) {
+  auto a = std::make_shared<RunArgs>();
+  CLI::App* sub = app.add_subcommand("run", "Run a WASI command, or call one export with typed arguments");
+  sub->add_option("file", a->file, "The module (.wasm)")->required();
+  sub->add_option("guest_args", a->guestArgs, "Arguments for the guest (put them after -- if they start with -)");
+  sub->add_option("--invoke", a->invoke, "Call this export instead of _start and print its results");
+  sub->add_option("--args", a->args, "Arguments for --invoke as a JSON array, e.g. [1, 2.5]");
+  sub->add_option("--dir", a->dirs, "Preopen a host directory: HOST[::GUEST]");
+  sub->add_option("--env", a->env, "Set an environment variable for the guest: K=V");
+  sub->add_option("--tier", a->tier, "Execution tier: interp, jit or auto")
+      ->check(CLI::IsMember({"interp", "jit", "auto"}));
+  sub->add_option("--deadline", a->deadline, "Stop the guest after this long (250ms, 2s, 1m); exit 124");
+  sub->add_option("--max-memory", a->maxMemory, "Linear memory cap (64KiB, 256MiB, 1GiB); default 256MiB");
+  sub->add_option("--input", a->input, "The guest's stdin: TEXT, or @FILE");
+  sub->add_flag("--gpu,!--no-gpu", a->gpu, "Give the guest the GPU (not available in this build)");
+  sub->add_option("--gpu-memory-cap", a->gpuMemoryCap, "GPU memory cap (not available in this build)");
+  sub->add_option("--offload", a->offload, "SIMD offload: on, off or auto (not available in this build)");
+  sub->add_option("--save-snapshot", a->saveSnapshot, "Snapshot the instance after the call (not available)");
+  sub->add_option("--restore", a->restore, "Start from a snapshot (not available)");
+  sub->add_option("--key-file", a->keyFile, "Snapshot key (not available)");
+  sub->callback([a, &action] { action = [a] { return runRun(*a); }; });
+}
+
+}  // namespace tw::cli

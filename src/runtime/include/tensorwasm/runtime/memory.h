@@ -1,0 +1,67 @@
+// Linear memory: a reserved virtual region (8 GiB: the 4 GiB a 32-bit address plus 32-bit
+// offset can reach, then guard) committed page by page as it grows, so growth never moves
+// the base and compiled code may rely on the guard region. Host code reaches guest memory
+// only through the bounds-checked accessors here.
+// Thread-safety: owned by one instance; grow() must not race with accesses.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+
+#include "tensorwasm/binary/types.h"
+#include "tensorwasm/support/result.h"
+
+namespace tw {
+
+inline constexpr uint64_t kWasmPageSize = 65536;
+inline constexpr uint32_t kMaxWasmPages = 65536;
+
+class Memory {
+ public:
+  // `limitBytes` is the embedder's cap (engine.md default 256 MiB); growth past it fails.
+  static Result<std::shared_ptr<Memory>> create(const MemoryType& type, uint64_t limitBytes);
+  ~Memory();
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+
+  uint8_t* base() const { return base_; }
+  uint64_t sizeBytes() const { return size_; }
+  uint32_t pages() const { return static_cast<uint32_t>(size_ / kWasmPageSize); }
+  const MemoryType& type() const { return type_; }
+  // Grows by `delta` pages; returns the old page count, or -1 if refused (max or limit).
+  int64_t grow(uint64_t delta);
+
+  // A pointer to [addr, addr+len) if it lies inside memory, else nullptr.
+  uint8_t* range(uint64_t addr, uint64_t len) const {
+    if (addr > size_ || len > size_ - addr) return nullptr;
+    return base_ + addr;
+  }
+  template <typename T>
+  bool load(uint64_t addr, T& out) const {
+    const uint8_t* p = range(addr, sizeof(T));
+    if (!p) return false;
+    std::memcpy(&out, p, sizeof(T));
+    return true;
+  }
+  template <typename T>
+  bool store(uint64_t addr, const T& v) {
+    uint8_t* p = range(addr, sizeof(T));
+    if (!p) return false;
+    std::memcpy(p, &v, sizeof(T));
+    return true;
+  }
+
+  // Public for the tiers' fast paths: base_ never changes; size_ changes on grow().
+  uint8_t* base_ = nullptr;
+  uint64_t size_ = 0;
+
+ private:
+  Memory() = default;
+  MemoryType type_;
+  uint64_t maxPages_ = 0;     // min(type max, limit)
+  uint64_t reserved_ = 0;     // bytes of address space reserved
+};
+
+}  // namespace tw
