@@ -35,6 +35,7 @@ TEST(CliApp, VersionAndUsage) {
   EXPECT_EQ(run({"frobnicate"}), kExitUsage);
   EXPECT_EQ(run({"run"}), kExitUsage);
   EXPECT_EQ(run({"run", "x.wasm", "--tier", "fast"}), kExitUsage);
+  EXPECT_EQ(run({"validate", "x.wasm", "--", "y"}), kExitUsage);  // only run takes guest args
 }
 
 TEST(CliApp, ValidateBadFiles) {

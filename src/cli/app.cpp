@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "common.h"
 
@@ -19,14 +21,26 @@ int runMain(int argc, const char* const* argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
+  // Everything after "--" belongs to the guest (`run FILE -- -v x`). CLI11 would hand it to
+  // the root app, which takes no positionals, so it is split off before parsing.
+  std::vector<const char*> own(argv, argv + argc);
+  std::vector<std::string> trailing;
+  for (size_t i = 1; i < own.size(); ++i) {
+    if (std::string_view(own[i]) == "--") {
+      trailing.assign(own.begin() + static_cast<std::ptrdiff_t>(i) + 1, own.end());
+      own.resize(i);
+      break;
+    }
+  }
+
   CommandAction action;
-  addRunCommand(app, action);
+  addRunCommand(app, action, trailing);
   addValidateCommand(app, action);
   addInspectCommand(app, action);
   addWastCommand(app, action);
 
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(own.size()), own.data());
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::cerr << "error: " << e.what() << "\n";
@@ -34,6 +48,9 @@ int runMain(int argc, const char* const* argv) {
     return kExitUsage;
   }
   if (!action) return reportError("no command given", kExitUsage);
+  if (!trailing.empty() && !app.got_subcommand("run")) {
+    return reportError("arguments after -- are only accepted by `run`", kExitUsage);
+  }
   try {
     return action();
   } catch (const std::exception& e) {

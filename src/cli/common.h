@@ -21,7 +21,8 @@ namespace tw::cli {
 using CommandAction = std::function<int()>;
 
 // Each subcommand file registers itself on the root app; on being selected it sets `action`.
-void addRunCommand(CLI::App& app, CommandAction& action);
+// `trailing`: the arguments after "--", appended to the guest's ARGS.
+void addRunCommand(CLI::App& app, CommandAction& action, std::vector<std::string> trailing);
 void addValidateCommand(CLI::App& app, CommandAction& action);
 void addInspectCommand(CLI::App& app, CommandAction& action);
 void addWastCommand(CLI::App& app, CommandAction& action);

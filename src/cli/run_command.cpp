@@ -36,6 +36,7 @@ struct RunArgs {
   std::string saveSnapshot;
   std::string restore;
   std::string keyFile;
+  std::vector<std::string> trailing;  // after "--"
 };
 
 // Sets `flag` after `timeout` unless destroyed first.
@@ -107,6 +108,7 @@ int runRun(const RunArgs& a) {
   WasiConfig wasi;
   wasi.args.push_back(a.file);
   wasi.args.insert(wasi.args.end(), a.guestArgs.begin(), a.guestArgs.end());
+  wasi.args.insert(wasi.args.end(), a.trailing.begin(), a.trailing.end());
   for (const std::string& kv : a.env) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) return reportError("--env expects K=V, got '" + kv + "'", kExitUsage);
@@ -187,8 +189,9 @@ int runRun(const RunArgs& a) {
 
 }  // namespace
 
-void addRunCommand(CLI::App& app, CommandAction& action) {
+void addRunCommand(CLI::App& app, CommandAction& action, std::vector<std::string> trailing) {
   auto a = std::make_shared<RunArgs>();
+  a->trailing = std::move(trailing);
   CLI::App* sub = app.add_subcommand("run", "Run a WASI command, or call one export with typed arguments");
   sub->add_option("file", a->file, "The module (.wasm)")->required();
   sub->add_option("guest_args", a->guestArgs, "Arguments for the guest (put them after -- if they start with -)");

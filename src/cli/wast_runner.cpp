@@ -428,7 +428,7 @@ class FdStreamBuf : public std::streambuf {
 };
 
 // Runs one file in a forked child that streams its report through a pipe and ends it with a
-// "\x01COUNTS passed failed skipped" line.
+// 0x01 byte, "COUNTS passed failed skipped" line.
 Result<WastCounts> runIsolated(const std::string& path, const WastOptions& options, std::ostream& out) {
   out.flush();
   int fds[2];
@@ -445,9 +445,9 @@ Result<WastCounts> runIsolated(const std::string& path, const WastOptions& optio
     std::ostream report(&buf);
     Result<WastCounts> c = runWastFile(path, options, report);
     if (c.ok()) {
-      report << "\x01COUNTS " << c->passed << " " << c->failed << " " << c->skipped << "\n";
+      report << "\x01" "COUNTS " << c->passed << " " << c->failed << " " << c->skipped << "\n";
     } else {
-      report << "\x01ERROR " << c.error().describe() << "\n";
+      report << "\x01" "ERROR " << c.error().describe() << "\n";
     }
     report.flush();
     _exit(0);

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The main demo: install dependencies, build, then run real guests on our engine:
+# a WASI C program (args, env, a preopened directory), SIMD numeric kernels called as typed
+# exports, a deep recursion that traps cleanly, and the official spec suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh build
+tw=build/src/cli/tensorwasm
+ex=build/examples
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf 'TensorWasm reads this file\nthrough a preopened directory\n' > "$work/in.txt"
+
+echo "== WASI program: args, env and files under a preopened directory"
+set +e
+"$tw" run "$ex/hello.wasm" --dir "$work::/data" --env GREETING=hello-from-host -- \
+  --read /data/in.txt --write /data/out.txt
+echo "(exit code $?)"
+set -e
+echo "-- /data/out.txt as the guest wrote it:"
+cat "$work/out.txt"
+
+echo "== Numeric kernels as typed exports (scalar and SIMD variants agree)"
+for f in matmul_checksum matmul_simd_checksum dot_checksum dot_simd_checksum; do
+  printf '%-22s ' "$f:"
+  "$tw" run "$ex/kernels.wasm" --invoke "$f" --args '[64]'
+done
+
+echo "== Deep recursion traps instead of crashing"
+set +e
+"$tw" run "$ex/recursion.wasm" -- 100000000
+echo "(exit code $? = trap)"
+set -e
+
+echo "== Official WebAssembly 2.0 spec suite"
+"$tw" wast build/wasm-2.0/json/*.json build/wasm-2.0/json/simd/*.json | tail -n 1

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every test: install dependencies, build, run the official spec suite, the unit and
+# differential tests, a 60-second fuzz run, and the unit tests again under ASan+UBSan.
+# Environment: FUZZ_SECONDS (default 60).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+logs=build-logs
+mkdir -p "$logs"
+
+echo "== build (RelWithDebInfo)"
+bash scripts/build.sh build
+
+echo "== official spec suite (json/ and json/simd/, interpreter tier)"
+build/src/cli/tensorwasm wast build/wasm-2.0/json/*.json build/wasm-2.0/json/simd/*.json \
+  > "$logs/spec.txt" 2>&1 || { grep -v " 0 failed" "$logs/spec.txt"; exit 1; }
+tail -n 1 "$logs/spec.txt"
+
+echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer (+ libFuzzer coverage)"
+bash scripts/build.sh build-asan -DTW_SANITIZE=ON -DTW_FUZZ=ON
+
+echo "== fuzz: decode + validate + compile + instantiate for ${FUZZ_SECONDS:-60}s"
+corpus=build-asan/fuzz-corpus
+mkdir -p "$corpus"
+find build/wasm-2.0/json -name '*.wasm' -size -64k | head -n 2000 | xargs -I{} cp {} "$corpus/" 2>/dev/null || true
+build-asan/fuzz/fuzz_module -max_total_time="${FUZZ_SECONDS:-60}" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=4096 -print_final_stats=1 "$corpus" > "$logs/fuzz.txt" 2>&1 \
+  || { tail -n 60 "$logs/fuzz.txt"; exit 1; }
+grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz.txt" || tail -n 3 "$logs/fuzz.txt"
+
+echo "== unit tests under ASan+UBSan"
+(cd build-asan && ctest --output-on-failure -j2 --timeout 600)
+
+echo "== unit, integration and differential tests"
+(cd build && ctest --output-on-failure -j2 --timeout 600)

@@ -1,0 +1,50 @@
+// Test helper: compiles WebAssembly text with wabt's wat2wasm (installed by
+// scripts/install-deps.sh) and instantiates it on the interpreter tier.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "tensorwasm/exec/interpreter.h"
+#include "tensorwasm/runtime/instance.h"
+
+namespace tw::testing {
+
+inline std::vector<uint8_t> watToWasm(const std::string& wat) {
+  namespace fs = std::filesystem;
+  static int counter = 0;
+  fs::path dir = fs::temp_directory_path() /
+                 ("tw-wat-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::create_directories(dir);
+  std::ofstream(dir / "m.wat") << wat;
+  std::string cmd = "wat2wasm --enable-all --debug-names " + (dir / "m.wat").string() + " -o " +
+                    (dir / "m.wasm").string();
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << wat;
+  std::ifstream in(dir / "m.wasm", std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  fs::remove_all(dir);
+  return bytes;
+}
+
+inline Engine& testEngine() {
+  static Engine engine(EngineConfig{}, makeInterpreterTier());
+  return engine;
+}
+
+inline std::shared_ptr<Instance> instantiateWat(const std::string& wat, const Linker& linker = Linker()) {
+  auto compiled = testEngine().compile(watToWasm(wat));
+  EXPECT_TRUE(compiled.ok()) << (compiled.ok() ? "" : compiled.error().describe());
+  if (!compiled.ok()) return nullptr;
+  auto inst = linker.instantiate(testEngine(), compiled.value());
+  EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().describe());
+  return inst.ok() ? inst.value() : nullptr;
+}
+
+}  // namespace tw::testing
