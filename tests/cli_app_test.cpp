@@ -2,6 +2,7 @@
 // tier choice.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -58,4 +59,24 @@ TEST(CliApp, RunUsageErrors) {
   EXPECT_EQ(run({"run", empty.c_str()}), kExitUsage);                   // no _start
   EXPECT_EQ(run({"run", empty.c_str(), "--invoke", "nope"}), kExitUsage);
   fs::remove(empty);
+}
+
+// Hostile modules: refused with exit 2 quickly, without reserving what they ask for.
+TEST(CliApp, HostileModulesExitTwoFast) {
+  auto start = std::chrono::steady_clock::now();
+  // A memory of 65536 pages (4 GiB) against the default 256 MiB cap.
+  std::string giant("\0asm\1\0\0\0\5\5\1\0\x80\x80\4", 15);
+  // A function section claiming 2^32-1 entries in a few bytes.
+  std::string counts("\0asm\1\0\0\0\3\5\xff\xff\xff\xff\x0f", 15);
+  std::string garbage(4096, '\xfe');
+  std::string truncated("\0asm\1\0\0\0\1\x60", 10);
+  int i = 0;
+  for (const std::string& bytes : {giant, counts, garbage, truncated}) {
+    fs::path p = writeTemp("hostile" + std::to_string(i++) + ".wasm", bytes);
+    EXPECT_EQ(run({"run", p.c_str(), "--invoke", "f"}), kExitUsage) << i;
+    EXPECT_EQ(run({"validate", p.c_str()}), i == 1 ? kExitOk : kExitUsage) << i;
+    fs::remove(p);
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
 }

@@ -42,8 +42,9 @@ int exitCodeFor(const Error& error) {
       return kExitTrap;
     case ErrorKind::Exit:
       return error.code;
+    case ErrorKind::Limit:  // the module asks for more than this run allows: refused locally
+      return kExitUsage;
     case ErrorKind::Link:
-    case ErrorKind::Limit:
       return kExitGeneric;
   }
   return kExitGeneric;

@@ -5,6 +5,7 @@
 // produced the value, so most Wasm stack traffic disappears (a register machine). Values
 // are moved into canonical slots wherever control flow merges.
 #include "compiler.h"
+#include "fused.h"
 
 #include "tensorwasm/binary/instr.h"
 
@@ -78,8 +79,13 @@ class FunctionCompiler {
       x.u = v;
       code_.push_back(x);
     }
-    lastDstInstr_ = SIZE_MAX;
+    resetPeephole();
     return start;
+  }
+  void resetPeephole() {
+    lastDstInstr_ = SIZE_MAX;
+    lastConst_.start = SIZE_MAX;
+    lastCmp_.start = SIZE_MAX;
   }
   void setOperand(size_t instr, uint32_t k, uint32_t value) {
     Word& w = code_[instr + 1 + k / 2];
@@ -94,7 +100,14 @@ class FunctionCompiler {
   void bindHere(const Fixup& f) {
     setOperand(f.instr, f.operand, static_cast<uint32_t>(code_.size() - f.instr));
   }
-  void labelHere() { lastDstInstr_ = SIZE_MAX; }
+  void labelHere() { resetPeephole(); }
+  // Emits a conditional jump on `cond` (taken when cond != 0 if whenTrue, else when 0),
+  // fusing the comparison that produced `cond` when it is the previous instruction.
+  // Returns the instruction start; *targetOperand is where the relative target goes.
+  size_t emitCondJump(bool whenTrue, uint32_t cond, bool backward, uint32_t* targetOperand);
+  void setTarget(size_t instr, uint32_t operand, size_t target) {
+    setOperand(instr, operand, static_cast<uint32_t>(static_cast<int64_t>(target) - static_cast<int64_t>(instr)));
+  }
 
   // --- operand stack ---
   uint32_t nextCanon() const { return localSlots_ + stackSlots_; }
@@ -195,6 +208,21 @@ class FunctionCompiler {
   std::vector<Control> ctrl_;
   size_t lastDstInstr_ = SIZE_MAX;
   uint32_t lastDst_ = 0;
+  // The previous instruction, when it was an integer constant (foldable into an
+  // immediate operand) or a comparison (fusable into the branch that consumes it).
+  struct {
+    size_t start = SIZE_MAX;
+    uint32_t dst = 0;
+    uint64_t value = 0;
+    bool is64 = false;
+  } lastConst_;
+  struct {
+    size_t start = SIZE_MAX;
+    Opcode op = Opcode::Nop;
+    uint32_t dst = 0;
+    bool imm = false;
+    uint32_t a = 0, b = 0;
+  } lastCmp_;
   uint32_t skipDepth_ = 0;  // nesting depth inside unreachable code
 };
 
@@ -307,10 +335,15 @@ void FunctionCompiler::branchIf(uint32_t depth, uint32_t cond) {
   bool toFunction = depth == ctrl_.size() - 1;
   size_t arity = target.labelTypes().size();
   if (!toFunction && !topNeedsMove(arity, target.baseSlot)) {
-    emitBranchTo(target, Ops::brIf, Ops::brIfLoop, cond, true);
+    bool backward = target.kind == Opcode::Loop;
+    uint32_t operand = 0;
+    size_t at = emitCondJump(true, cond, backward, &operand);
+    if (backward) setTarget(at, operand, target.loopHead);
+    else target.endFixups.push_back({at, operand});
     return;
   }
-  size_t skip = emit(Ops::brUnless, {cond, 0});
+  uint32_t skipOperand = 0;
+  size_t skip = emitCondJump(false, cond, false, &skipOperand);
   if (toFunction) {
     std::vector<Entry> saved = stack_;
     doReturn();
@@ -319,8 +352,25 @@ void FunctionCompiler::branchIf(uint32_t depth, uint32_t cond) {
     moveTopTo(arity, target.baseSlot);
     emitBranchTo(target, Ops::br, Ops::brLoop, 0, false);
   }
-  bindHere({skip, 1});
+  bindHere({skip, skipOperand});
   labelHere();
+}
+
+size_t FunctionCompiler::emitCondJump(bool whenTrue, uint32_t cond, bool backward,
+                                      uint32_t* targetOperand) {
+  if (lastCmp_.start != SIZE_MAX && lastCmp_.dst == cond) {
+    const FusedHandlers& fh = fusedHandlers(lastCmp_.op);
+    bool eqz = lastCmp_.op == Opcode::I32Eqz || lastCmp_.op == Opcode::I64Eqz;
+    Handler h = lastCmp_.imm ? (whenTrue ? fh.brIfImm : fh.brUnlessImm)
+                             : (whenTrue ? fh.brIf : fh.brUnless);
+    uint32_t a = lastCmp_.a, b = lastCmp_.b;
+    code_.resize(lastCmp_.start);  // the comparison now happens inside the branch
+    *targetOperand = eqz ? 1 : 2;
+    return eqz ? emit(h, {a, 0}) : emit(h, {a, b, 0});
+  }
+  *targetOperand = 1;
+  Handler h = whenTrue ? (backward ? Ops::brIfLoop : Ops::brIf) : Ops::brUnless;
+  return emit(h, {cond, 0});
 }
 
 void FunctionCompiler::branchTable(const Instr& in) {
@@ -362,7 +412,7 @@ void FunctionCompiler::branchTable(const Instr& in) {
     moveTopTo(arity, target.baseSlot);
     emitBranchTo(target, Ops::br, Ops::brLoop, 0, false);
   }
-  lastDstInstr_ = SIZE_MAX;
+  resetPeephole();
   markUnreachable();
 }
 
@@ -418,7 +468,7 @@ void FunctionCompiler::localSet(uint32_t local, bool tee) {
     if (othersUseLocal) materializeLocal(slot);
     copy(slot, top.slot, t);
   }
-  lastDstInstr_ = SIZE_MAX;
+  resetPeephole();
   if (tee) {
     push(t);
     stack_.back().slot = slot;
@@ -437,6 +487,17 @@ void FunctionCompiler::simple(const Instr& in) {
   if (!results.empty()) {
     dst = push(sigType(results[0]));
     ops.push_back(dst);
+  }
+  const FusedHandlers& fh = fusedHandlers(in.op);
+  if (fh.imm && params.size() == 2 && lastConst_.start != SIZE_MAX && lastConst_.dst == inputs[1] &&
+      (!lastConst_.is64 || static_cast<int64_t>(lastConst_.value) ==
+                               static_cast<int32_t>(static_cast<uint32_t>(lastConst_.value)))) {
+    uint32_t imm = static_cast<uint32_t>(lastConst_.value);
+    code_.resize(lastConst_.start);  // the constant becomes an immediate operand
+    size_t at = emit(fh.imm, {dst, inputs[0], imm});
+    markDst(at, dst);
+    if (fh.brIf) lastCmp_ = {at, in.op, dst, true, inputs[0], imm};
+    return;
   }
   for (size_t i = 0; i < params.size(); ++i) ops.push_back(inputs[i]);
   if (info.imm == ImmKind::MemArg || info.imm == ImmKind::MemArgLane) {
@@ -460,8 +521,9 @@ void FunctionCompiler::simple(const Instr& in) {
     code_.push_back(a);
     code_.push_back(b);
   }
-  if (results.empty()) lastDstInstr_ = SIZE_MAX;
-  else markDst(start, dst);
+  resetPeephole();
+  if (!results.empty()) markDst(start, dst);
+  if (fh.brIf) lastCmp_ = {start, in.op, dst, false, inputs[0], inputs[1]};
 }
 
 Result<void> FunctionCompiler::step(const Instr& in) {
@@ -485,8 +547,9 @@ Result<void> FunctionCompiler::step(const Instr& in) {
     case Opcode::If: {
       uint32_t cond = pop().slot;
       enterBlock(op, in.block);
-      size_t at = emit(Ops::brUnless, {cond, 0});
-      ctrl_.back().elseFixup = Fixup{at, 1};
+      uint32_t operand = 0;
+      size_t at = emitCondJump(false, cond, false, &operand);
+      ctrl_.back().elseFixup = Fixup{at, operand};
       return {};
     }
     case Opcode::Else: doElse(); return {};
@@ -528,13 +591,17 @@ Result<void> FunctionCompiler::step(const Instr& in) {
     case Opcode::I32Const:
     case Opcode::F32Const: {
       uint32_t dst = push(op == Opcode::I32Const ? ValType::I32 : ValType::F32);
-      markDst(emit(Ops::const32, {dst, static_cast<uint32_t>(in.imm)}), dst);
+      size_t at = emit(Ops::const32, {dst, static_cast<uint32_t>(in.imm)});
+      markDst(at, dst);
+      if (op == Opcode::I32Const) lastConst_ = {at, dst, in.imm, false};
       return {};
     }
     case Opcode::I64Const:
     case Opcode::F64Const: {
       uint32_t dst = push(op == Opcode::I64Const ? ValType::I64 : ValType::F64);
-      markDst(emit(Ops::const64, {dst}, {in.imm}), dst);
+      size_t at = emit(Ops::const64, {dst}, {in.imm});
+      markDst(at, dst);
+      if (op == Opcode::I64Const) lastConst_ = {at, dst, in.imm, true};
       return {};
     }
     case Opcode::RefNull: {
