@@ -21,13 +21,18 @@ int64_t nowMs() {
 }
 
 void startWatchdog() {
-  static std::thread watchdog([] {
+  // Detached: it runs until the process exits and must not be joined at exit.
+  static const bool started = [] {
+    std::thread([] {
     for (;;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       int64_t t = gStartedAt.load();
       if (t != 0 && nowMs() - t > 200) gInterrupt.store(true);
     }
-  });
+    }).detach();
+    return true;
+  }();
+  (void)started;
 }
 
 tw::Extern stubFor(const tw::Module& m, const tw::Import& imp) {

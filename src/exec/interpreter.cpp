@@ -117,6 +117,7 @@ void raiseError(ExecState* st, Error error) {
   st->failed = true;
   st->error = std::move(error);
   st->trapFrames.clear();
+  if (!st->instance) return;  // refused before entering any function
   const Module& m = st->instance->module();
   // Innermost first; the entry sentinel frames carry the called function too.
   for (Frame* f = st->frameTop; f != st->frames && st->trapFrames.size() < 64;) {
