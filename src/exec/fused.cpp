@@ -611,7 +611,7 @@ TW_HANDLER(imm_I64GeU) {
 }
 TW_HANDLER(brIf_I32Eqz) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA);
-  if ((a == 0)) TW_TAKE(TW_OPB);
+  if (a == 0) TW_TAKE(TW_OPB);
   TW_NEXT(instrWords(2));
 }
 TW_HANDLER(brUnless_I32Eqz) {
@@ -621,7 +621,7 @@ TW_HANDLER(brUnless_I32Eqz) {
 }
 TW_HANDLER(brIf_I64Eqz) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA);
-  if ((a == 0)) TW_TAKE(TW_OPB);
+  if (a == 0) TW_TAKE(TW_OPB);
   TW_NEXT(instrWords(2));
 }
 TW_HANDLER(brUnless_I64Eqz) {
