@@ -111,12 +111,12 @@ TW_HANDLER(imm_I64ShrS) {
 }
 TW_HANDLER(brIf_I32Eq) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = rd<uint32_t>(fp, TW_OPB);
-  if ((a == b)) TW_TAKE(TW_OPC);
+  if (a == b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32Eq) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = TW_OPB;
-  if ((a == b)) TW_TAKE(TW_OPC);
+  if (a == b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32Eq) {
@@ -136,12 +136,12 @@ TW_HANDLER(imm_I32Eq) {
 }
 TW_HANDLER(brIf_I32Ne) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = rd<uint32_t>(fp, TW_OPB);
-  if ((a != b)) TW_TAKE(TW_OPC);
+  if (a != b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32Ne) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = TW_OPB;
-  if ((a != b)) TW_TAKE(TW_OPC);
+  if (a != b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32Ne) {
@@ -161,12 +161,12 @@ TW_HANDLER(imm_I32Ne) {
 }
 TW_HANDLER(brIf_I32LtS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = rd<int32_t>(fp, TW_OPB);
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32LtS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = static_cast<int32_t>(TW_OPB);
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32LtS) {
@@ -186,12 +186,12 @@ TW_HANDLER(imm_I32LtS) {
 }
 TW_HANDLER(brIf_I32LtU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = rd<uint32_t>(fp, TW_OPB);
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32LtU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = TW_OPB;
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32LtU) {
@@ -211,12 +211,12 @@ TW_HANDLER(imm_I32LtU) {
 }
 TW_HANDLER(brIf_I32GtS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = rd<int32_t>(fp, TW_OPB);
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32GtS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = static_cast<int32_t>(TW_OPB);
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32GtS) {
@@ -236,12 +236,12 @@ TW_HANDLER(imm_I32GtS) {
 }
 TW_HANDLER(brIf_I32GtU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = rd<uint32_t>(fp, TW_OPB);
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32GtU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = TW_OPB;
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32GtU) {
@@ -261,12 +261,12 @@ TW_HANDLER(imm_I32GtU) {
 }
 TW_HANDLER(brIf_I32LeS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = rd<int32_t>(fp, TW_OPB);
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32LeS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = static_cast<int32_t>(TW_OPB);
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32LeS) {
@@ -286,12 +286,12 @@ TW_HANDLER(imm_I32LeS) {
 }
 TW_HANDLER(brIf_I32LeU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = rd<uint32_t>(fp, TW_OPB);
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32LeU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = TW_OPB;
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32LeU) {
@@ -311,12 +311,12 @@ TW_HANDLER(imm_I32LeU) {
 }
 TW_HANDLER(brIf_I32GeS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = rd<int32_t>(fp, TW_OPB);
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32GeS) {
   int32_t a = rd<int32_t>(fp, TW_OPA), b = static_cast<int32_t>(TW_OPB);
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32GeS) {
@@ -336,12 +336,12 @@ TW_HANDLER(imm_I32GeS) {
 }
 TW_HANDLER(brIf_I32GeU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = rd<uint32_t>(fp, TW_OPB);
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I32GeU) {
   uint32_t a = rd<uint32_t>(fp, TW_OPA), b = TW_OPB;
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I32GeU) {
@@ -361,12 +361,12 @@ TW_HANDLER(imm_I32GeU) {
 }
 TW_HANDLER(brIf_I64Eq) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = rd<uint64_t>(fp, TW_OPB);
-  if ((a == b)) TW_TAKE(TW_OPC);
+  if (a == b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64Eq) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(TW_OPB)));
-  if ((a == b)) TW_TAKE(TW_OPC);
+  if (a == b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64Eq) {
@@ -386,12 +386,12 @@ TW_HANDLER(imm_I64Eq) {
 }
 TW_HANDLER(brIf_I64Ne) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = rd<uint64_t>(fp, TW_OPB);
-  if ((a != b)) TW_TAKE(TW_OPC);
+  if (a != b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64Ne) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(TW_OPB)));
-  if ((a != b)) TW_TAKE(TW_OPC);
+  if (a != b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64Ne) {
@@ -411,12 +411,12 @@ TW_HANDLER(imm_I64Ne) {
 }
 TW_HANDLER(brIf_I64LtS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = rd<int64_t>(fp, TW_OPB);
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64LtS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = static_cast<int64_t>(static_cast<int32_t>(TW_OPB));
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64LtS) {
@@ -436,12 +436,12 @@ TW_HANDLER(imm_I64LtS) {
 }
 TW_HANDLER(brIf_I64LtU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = rd<uint64_t>(fp, TW_OPB);
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64LtU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(TW_OPB)));
-  if ((a < b)) TW_TAKE(TW_OPC);
+  if (a < b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64LtU) {
@@ -461,12 +461,12 @@ TW_HANDLER(imm_I64LtU) {
 }
 TW_HANDLER(brIf_I64GtS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = rd<int64_t>(fp, TW_OPB);
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64GtS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = static_cast<int64_t>(static_cast<int32_t>(TW_OPB));
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64GtS) {
@@ -486,12 +486,12 @@ TW_HANDLER(imm_I64GtS) {
 }
 TW_HANDLER(brIf_I64GtU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = rd<uint64_t>(fp, TW_OPB);
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64GtU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(TW_OPB)));
-  if ((a > b)) TW_TAKE(TW_OPC);
+  if (a > b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64GtU) {
@@ -511,12 +511,12 @@ TW_HANDLER(imm_I64GtU) {
 }
 TW_HANDLER(brIf_I64LeS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = rd<int64_t>(fp, TW_OPB);
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64LeS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = static_cast<int64_t>(static_cast<int32_t>(TW_OPB));
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64LeS) {
@@ -536,12 +536,12 @@ TW_HANDLER(imm_I64LeS) {
 }
 TW_HANDLER(brIf_I64LeU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = rd<uint64_t>(fp, TW_OPB);
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64LeU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(TW_OPB)));
-  if ((a <= b)) TW_TAKE(TW_OPC);
+  if (a <= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64LeU) {
@@ -561,12 +561,12 @@ TW_HANDLER(imm_I64LeU) {
 }
 TW_HANDLER(brIf_I64GeS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = rd<int64_t>(fp, TW_OPB);
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64GeS) {
   int64_t a = rd<int64_t>(fp, TW_OPA), b = static_cast<int64_t>(static_cast<int32_t>(TW_OPB));
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64GeS) {
@@ -586,12 +586,12 @@ TW_HANDLER(imm_I64GeS) {
 }
 TW_HANDLER(brIf_I64GeU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = rd<uint64_t>(fp, TW_OPB);
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brIfImm_I64GeU) {
   uint64_t a = rd<uint64_t>(fp, TW_OPA), b = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(TW_OPB)));
-  if ((a >= b)) TW_TAKE(TW_OPC);
+  if (a >= b) TW_TAKE(TW_OPC);
   TW_NEXT(instrWords(3));
 }
 TW_HANDLER(brUnless_I64GeU) {
