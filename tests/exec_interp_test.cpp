@@ -168,3 +168,46 @@ TEST(Interp, ArgumentTypesAreChecked) {
 
 }  // namespace
 }  // namespace tw
+
+namespace tw {
+namespace {
+
+// One compiled module, many threads: each instantiates and runs its own instance while the
+// others run, and each gets its own results (compiled code and module are shared, immutable).
+TEST(Interp, CompiledModuleIsSharedAcrossThreads) {
+  auto compiled = testing::testEngine().compile(testing::watToWasm(R"((module (memory 1)
+    (func (export "fill_sum") (param i32 i32) (result i32) (local i32)
+      (block $d (loop $l
+        (br_if $d (i32.ge_u (local.get 2) (local.get 1)))
+        (i32.store (i32.shl (local.get 2) (i32.const 2)) (i32.add (local.get 0) (local.get 2)))
+        (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+        (br $l)))
+      (local.set 2 (i32.const 0))
+      (local.set 0 (i32.const 0))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get 2) (local.get 1)))
+        (local.set 0 (i32.add (local.get 0) (i32.load (i32.shl (local.get 2) (i32.const 2)))))
+        (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+        (br $l2)))
+      (local.get 0))))"));
+  ASSERT_TRUE(compiled.ok());
+  std::vector<uint32_t> sums(8);
+  std::vector<std::thread> threads;
+  for (uint32_t t = 0; t < sums.size(); ++t) {
+    threads.emplace_back([&, t] {
+      auto inst = Linker().instantiate(testing::testEngine(), compiled.value());
+      if (!inst.ok()) return;
+      for (int rep = 0; rep < 50; ++rep) {
+        auto r = inst.value()->call("fill_sum", std::vector<Value>{Value::i32(t * 1000), Value::i32(1000)});
+        if (r.ok()) sums[t] = r.value()[0].v.i32;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (uint32_t t = 0; t < sums.size(); ++t) {
+    EXPECT_EQ(sums[t], t * 1000u * 1000u + 999u * 1000u / 2u) << t;
+  }
+}
+
+}  // namespace
+}  // namespace tw

@@ -38,6 +38,7 @@ int runMain(int argc, const char* const* argv) {
   addValidateCommand(app, action);
   addInspectCommand(app, action);
   addWastCommand(app, action);
+  addGpuCommand(app, action);
 
   try {
     app.parse(static_cast<int>(own.size()), own.data());

@@ -45,6 +45,7 @@ int exitCodeFor(const Error& error) {
     case ErrorKind::Limit:  // the module asks for more than this run allows: refused locally
       return kExitUsage;
     case ErrorKind::Link:
+    case ErrorKind::Gpu:
       return kExitGeneric;
   }
   return kExitGeneric;

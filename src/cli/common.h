@@ -26,6 +26,7 @@ void addRunCommand(CLI::App& app, CommandAction& action, std::vector<std::string
 void addValidateCommand(CLI::App& app, CommandAction& action);
 void addInspectCommand(CLI::App& app, CommandAction& action);
 void addWastCommand(CLI::App& app, CommandAction& action);
+void addGpuCommand(CLI::App& app, CommandAction& action);
 
 // The whole file; Io error naming the path when it cannot be read.
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path);

@@ -2,6 +2,8 @@
 // `--invoke NAME --args JSON` calls one export and prints its results. The guest's stdio is
 // the terminal's. A `--deadline` timer sets the engine's interrupt flag (exit 124); a
 // proc_exit code passes through as the exit code; a trap exits 4 with its kind and backtrace.
+// `--input` is the guest's wasi:tensor input (and its stdin); wasi:tensor chunks stream to
+// stdout, and wasi:scheduler sees the same deadline as the timer.
 #include <CLI/CLI.hpp>
 #include <condition_variable>
 #include <filesystem>
@@ -13,6 +15,8 @@
 #include "tensorwasm/cli/app.h"
 #include "tensorwasm/cli/units.h"
 #include "tensorwasm/cli/values.h"
+#include "tensorwasm/wasi/guest_interfaces.h"
+#include "tensorwasm/wasi/cuda.h"
 #include "tensorwasm/wasi/wasi.h"
 
 namespace tw::cli {
@@ -30,7 +34,7 @@ struct RunArgs {
   std::string maxMemory;
   std::string input;
   // Flags of features this build lacks: accepted so the error can say so (exit 3).
-  bool gpu = false;
+  bool gpu = true;  // --gpu/--no-gpu: on by default when a GPU is present
   std::string gpuMemoryCap;
   std::string offload;
   std::string saveSnapshot;
@@ -81,8 +85,13 @@ Result<std::string> readInput(const std::string& input) {
 }
 
 int runRun(const RunArgs& a) {
-  if (a.gpu) return reportError("GPU support is not available in this build", kExitUnsupported);
-  if (!a.gpuMemoryCap.empty()) return reportError("--gpu-memory-cap: GPU support is not available in this build", kExitUnsupported);
+  CudaGuestConfig cudaConfig;
+  cudaConfig.enabled = a.gpu;
+  if (!a.gpuMemoryCap.empty()) {
+    Result<uint64_t> cap = parseSize(a.gpuMemoryCap);
+    if (!cap.ok()) return reportError(cap.error());
+    cudaConfig.memoryCap = cap.value();
+  }
   if (!a.offload.empty() && a.offload != "off") return reportError("--offload: GPU offload is not available in this build", kExitUnsupported);
   if (!a.saveSnapshot.empty() || !a.restore.empty() || !a.keyFile.empty()) {
     return reportError("snapshots are not available in this build", kExitUnsupported);
@@ -119,10 +128,12 @@ int runRun(const RunArgs& a) {
     if (!p.ok()) return reportError(p.error());
     wasi.preopens.push_back(p.value());
   }
+  std::string inputBytes;  // --input: wasi:tensor's input, and the guest's stdin too
   if (!a.input.empty()) {
     Result<std::string> in = readInput(a.input);
     if (!in.ok()) return reportError(in.error());
-    wasi.stdinConfig = WasiStdio::fromBytes(in.value());
+    inputBytes = in.value();
+    wasi.stdinConfig = WasiStdio::fromBytes(inputBytes);
   } else {
     wasi.stdinConfig = WasiStdio::host(0);
   }
@@ -143,6 +154,17 @@ int runRun(const RunArgs& a) {
   if (!context.ok()) return reportError(context.error());
   Linker linker;
   linkWasi(linker, context.value());
+  // wasi:cuda is linked for every guest; without a GPU (or with --no-gpu) its calls return -1.
+  // The driver loads only at the guest's first GPU call; the context's destructor syncs and
+  // frees the guest's device memory when the run ends.
+  linkCuda(linker, CudaGuestContext::create(a.gpu ? gpu::GpuRuntime::process() : nullptr, cudaConfig));
+  // wasi:tensor streams to stdout; both it and wasi:scheduler share the --deadline timer's
+  // deadline and interrupt flag, so a guest yielding sees the same deadline the engine enforces.
+  std::optional<SteadyTime> deadlineAt;
+  if (deadline) deadlineAt = std::chrono::steady_clock::now() + *deadline;
+  linkGuestInterfaces(linker, {std::make_shared<TensorStreamContext>(TensorConfig{
+                                   std::move(inputBytes), {}, fdTensorSink(1), nullptr, &interrupt, deadlineAt}),
+                               std::make_shared<SchedulerContext>(SchedulerConfig{deadlineAt, &interrupt, {}})});
 
   CallOptions options;
   options.interrupt = &interrupt;
@@ -203,9 +225,9 @@ void addRunCommand(CLI::App& app, CommandAction& action, std::vector<std::string
       ->check(CLI::IsMember({"interp", "jit", "auto"}));
   sub->add_option("--deadline", a->deadline, "Stop the guest after this long (250ms, 2s, 1m); exit 124");
   sub->add_option("--max-memory", a->maxMemory, "Linear memory cap (64KiB, 256MiB, 1GiB); default 256MiB");
-  sub->add_option("--input", a->input, "The guest's stdin: TEXT, or @FILE");
-  sub->add_flag("--gpu,!--no-gpu", a->gpu, "Give the guest the GPU (not available in this build)");
-  sub->add_option("--gpu-memory-cap", a->gpuMemoryCap, "GPU memory cap (not available in this build)");
+  sub->add_option("--input", a->input, "The guest's input (wasi:tensor read-input, and stdin): TEXT, or @FILE");
+  sub->add_flag("--gpu,!--no-gpu", a->gpu, "Give the guest the GPU through wasi:cuda (default: on when a GPU is present)");
+  sub->add_option("--gpu-memory-cap", a->gpuMemoryCap, "The guest's GPU memory cap per device (e.g. 512MiB); default 4GiB");
   sub->add_option("--offload", a->offload, "SIMD offload: on, off or auto (not available in this build)");
   sub->add_option("--save-snapshot", a->saveSnapshot, "Snapshot the instance after the call (not available)");
   sub->add_option("--restore", a->restore, "Start from a snapshot (not available)");

@@ -136,6 +136,7 @@ bool callExternal(ExecState* st, const Function* fn, uint64_t* argSlots) {
   if (!fn->isHost()) {
     return runFunction(st, *fn->instance, static_cast<const CompiledFunc*>(fn->code), argSlots);
   }
+  // Host calls are on the GPU launch path: no heap allocation for typical arities.
   Value args[16];
   std::vector<Value> bigArgs;
   Value* a = args;
@@ -149,7 +150,13 @@ bool callExternal(ExecState* st, const Function* fn, uint64_t* argSlots) {
     std::memcpy(&a[i].v, argSlots + slot, type.params[i] == ValType::V128 ? 16 : 8);
     slot += slotCount(type.params[i]);
   }
-  std::vector<Value> results(type.results.size());
+  Value resultStorage[4];
+  std::vector<Value> bigResults;
+  std::span<Value> results(resultStorage, type.results.size());
+  if (type.results.size() > 4) {
+    bigResults.resize(type.results.size());
+    results = bigResults;
+  }
   for (size_t i = 0; i < results.size(); ++i) results[i].type = type.results[i];
   uint32_t resultSlots = 0;
   for (ValType t : type.results) resultSlots += slotCount(t);

@@ -17,6 +17,7 @@ const char* errorKindName(ErrorKind kind) {
     case ErrorKind::Limit: return "limit";
     case ErrorKind::Io: return "io";
     case ErrorKind::Usage: return "usage";
+    case ErrorKind::Gpu: return "gpu";
   }
   return "unknown";
 }

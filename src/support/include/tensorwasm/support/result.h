@@ -25,6 +25,7 @@ enum class ErrorKind : uint8_t {
   Limit,          // a configured resource limit was hit
   Io,             // host I/O failed
   Usage,          // bad arguments from a user
+  Gpu,            // the GPU layer refused or failed (GpuErrc in `code`)
 };
 
 const char* errorKindName(ErrorKind kind);

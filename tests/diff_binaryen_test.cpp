@@ -1,0 +1,768 @@
+// Differential testing on generated modules: binaryen's translate-to-fuzz (wasm-opt -ttf)
+// turns seeded random bytes into a valid module; binaryen's interpreter (--fuzz-exec-before),
+// our interpreter and, when node is installed, V8 (tests/differential/run_v8.js) each call
+// every exported function in export order on one instance, with zero arguments, after
+// calling hangLimitInitializer, and log what the fuzzing-support imports receive. The call
+// sequences, logged values, results and trap presence must agree (NaNs compare as NaN; trap
+// texts differ between engines and are not compared). See tests/differential/README.md.
+//
+// Environment: TW_DIFF_SEEDS (module count, default 40), TW_DIFF_SEED_BASE (first seed,
+// default 1), TW_DIFF_KEEP=1 keeps the work directory.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tensorwasm/exec/interpreter.h"
+#include "tensorwasm/runtime/instance.h"
+
+namespace tw {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Features binaryen may use; everything else (threads, exceptions, tail calls, GC, memory64,
+// multi-memory, relaxed SIMD, extended-const) stays off. So do reference types: binaryen 108
+// models them before standardisation (externref as a supertype of funcref, non-nullable
+// "(ref func)" value types), and the modules it generates with them fail wasm 2.0
+// validation (wabt's too). Generated modules still go through wasm-validate as a guard.
+constexpr const char* kFeatures =
+    "--mvp-features --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int "
+    "--enable-simd --enable-bulk-memory --enable-multivalue";
+std::string features() {
+  if (const char* extra = std::getenv("TW_DIFF_EXTRA_FEATURES")) return std::string(kFeatures) + " " + extra;
+  return kFeatures;
+}
+constexpr auto kModuleBudget = std::chrono::milliseconds(2000);  // our engine, per module
+
+std::string quote(const std::string& s) {
+  std::string r = "'";
+  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return r + "'";
+}
+
+struct CmdResult {
+  int rc = -1;
+  std::string out;  // stdout only
+};
+
+CmdResult runCommand(const std::string& cmd) {
+  CmdResult r;
+  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = ::pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool haveTool(const std::string& name) {
+  return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+uint64_t envOr(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+// splitmix64: the generator's input bytes depend only on the seed.
+std::vector<uint8_t> seededBytes(uint64_t seed) {
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  auto next = [&] {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  std::vector<uint8_t> bytes(1024 + next() % 15360);
+  for (auto& b : bytes) b = static_cast<uint8_t>(next());
+  return bytes;
+}
+
+// ---- events: what one engine did, in binaryen's --fuzz-exec vocabulary ------------------
+
+enum class Kind { Call, Log, Result, Trap, HostLimit };
+
+// Parsed from binaryen's or run_v8.js's output: values stay as printed tokens.
+struct TextEvent {
+  Kind kind;
+  std::string text;  // call: export name; trap/host limit: message
+  std::vector<std::string> tokens;
+};
+
+// Produced by our engine: typed values.
+struct OurEvent {
+  Kind kind;
+  std::string text;
+  std::vector<Value> values;
+};
+
+std::vector<std::string> splitWs(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> r;
+  for (std::string t; in >> t;) r.push_back(t);
+  return r;
+}
+
+bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+std::vector<TextEvent> parseFuzzExec(const std::string& out, std::string* reject = nullptr) {
+  std::vector<TextEvent> events;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    auto inner = [&](size_t prefix) {
+      std::string s = line.substr(prefix);
+      if (!s.empty() && s.back() == ']') s.pop_back();
+      return s;
+    };
+    if (startsWith(line, "[fuzz-exec] calling ")) {
+      events.push_back({Kind::Call, line.substr(20), {}});
+    } else if (startsWith(line, "[LoggingExternalInterface logging")) {
+      events.push_back({Kind::Log, "", splitWs(inner(33))});
+    } else if (startsWith(line, "[fuzz-exec] note result: ")) {
+      std::string rest = line.substr(25);
+      size_t arrow = rest.find(" => ");
+      std::string vals = arrow == std::string::npos ? "" : rest.substr(arrow + 4);
+      if (vals.size() >= 2 && vals.front() == '(' && vals.back() == ')' &&
+          vals.find(", ") != std::string::npos) {
+        vals = vals.substr(1, vals.size() - 2);
+        for (char& c : vals) c = c == ',' ? ' ' : c;
+      }
+      events.push_back({Kind::Result, rest.substr(0, arrow), splitWs(vals)});
+    } else if (startsWith(line, "[trap ")) {
+      events.push_back({Kind::Trap, inner(6), {}});
+    } else if (startsWith(line, "[host limit")) {
+      events.push_back({Kind::HostLimit, inner(1), {}});
+    } else if (startsWith(line, "[v8-reject ") && reject) {
+      *reject = inner(11);
+    }
+  }
+  return events;
+}
+
+// ---- comparing a typed value with printed tokens ---------------------------------------
+
+bool parseInt(const std::string& t, int64_t& out) {
+  if (t.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(t.c_str(), &end, 10);
+  if (errno || *end) return false;
+  out = v;
+  return true;
+}
+
+bool isNanToken(const std::string& t) { return startsWith(t, "nan") || startsWith(t, "-nan"); }
+
+bool floatMatches(double ours, bool oursNan, const std::string& t) {
+  if (oursNan || isNanToken(t)) return oursNan && isNanToken(t);
+  char* end = nullptr;
+  double d = std::strtod(t.c_str(), &end);
+  if (*end) return false;
+  return d == ours && std::signbit(d) == std::signbit(ours);
+}
+
+bool lanesMatch(const V128& a, const uint32_t b[4]) {
+  uint32_t a32[4];
+  std::memcpy(a32, a.bytes, 16);
+  auto f32Nan = [](uint32_t x) { return (x & 0x7F800000u) == 0x7F800000u && (x & 0x7FFFFFu); };
+  auto f64Nan = [](uint32_t lo, uint32_t hi) {
+    return (hi & 0x7FF00000u) == 0x7FF00000u && ((hi & 0xFFFFFu) || lo);
+  };
+  for (int h = 0; h < 2; ++h) {
+    uint32_t alo = a32[2 * h], ahi = a32[2 * h + 1], blo = b[2 * h], bhi = b[2 * h + 1];
+    if (alo == blo && ahi == bhi) continue;
+    if (f64Nan(alo, ahi) && f64Nan(blo, bhi)) continue;  // f64x2 NaN payloads may differ
+    bool lanes = (alo == blo || (f32Nan(alo) && f32Nan(blo))) &&
+                 (ahi == bhi || (f32Nan(ahi) && f32Nan(bhi)));
+    if (!lanes) return false;
+  }
+  return true;
+}
+
+// Consumes the tokens of one value at `i`.
+bool valueMatches(const Value& v, const std::vector<std::string>& toks, size_t& i) {
+  if (i >= toks.size()) return false;
+  const std::string& t = toks[i];
+  int64_t n;
+  switch (v.type) {
+    case ValType::I32: ++i; return parseInt(t, n) && n == static_cast<int32_t>(v.v.i32);
+    case ValType::I64: ++i; return parseInt(t, n) && n == static_cast<int64_t>(v.v.i64);
+    case ValType::F32: ++i; return floatMatches(v.v.f32, std::isnan(v.v.f32), t);
+    case ValType::F64: ++i; return floatMatches(v.v.f64, std::isnan(v.v.f64), t);
+    case ValType::V128: {
+      if (t != "i32x4" || i + 5 > toks.size()) return ++i, false;
+      uint32_t lanes[4];
+      for (int k = 0; k < 4; ++k) {
+        char* end = nullptr;
+        lanes[k] = static_cast<uint32_t>(std::strtoull(toks[i + 1 + k].c_str(), &end, 16));
+        if (*end) return i += 5, false;
+      }
+      i += 5;
+      return lanesMatch(v.v.v128, lanes);
+    }
+    case ValType::FuncRef:
+    case ValType::ExternRef:
+      ++i;
+      return (t.find("null") != std::string::npos) == (v.v.ref == nullptr);
+  }
+  return false;
+}
+
+std::string render(const Value& v) {
+  char buf[96];
+  auto flt = [&](double d, int digits) {
+    if (std::isnan(d)) return std::string("nan");
+    if (std::isinf(d)) return std::string(d < 0 ? "-inf" : "inf");
+    std::snprintf(buf, sizeof buf, "%.*g", digits, d);
+    return std::string(buf);
+  };
+  switch (v.type) {
+    case ValType::I32: return std::to_string(static_cast<int32_t>(v.v.i32));
+    case ValType::I64: return std::to_string(static_cast<int64_t>(v.v.i64));
+    case ValType::F32: return flt(v.v.f32, 9);
+    case ValType::F64: return flt(v.v.f64, 17);
+    case ValType::V128: {
+      uint32_t l[4];
+      std::memcpy(l, v.v.v128.bytes, 16);
+      std::snprintf(buf, sizeof buf, "i32x4 0x%08x 0x%08x 0x%08x 0x%08x", l[0], l[1], l[2], l[3]);
+      return buf;
+    }
+    case ValType::FuncRef:
+    case ValType::ExternRef: return v.v.ref ? "ref" : "nullref";
+  }
+  return "?";
+}
+
+std::string kindName(Kind k) {
+  switch (k) {
+    case Kind::Call: return "call";
+    case Kind::Log: return "log";
+    case Kind::Result: return "result";
+    case Kind::Trap: return "trap";
+    case Kind::HostLimit: return "host-limit";
+  }
+  return "?";
+}
+
+std::string renderOurs(const OurEvent& e) {
+  std::string s = kindName(e.kind);
+  if (!e.text.empty() && e.kind != Kind::Trap) s += " " + e.text;
+  for (const auto& v : e.values) s += " " + render(v);
+  return s;
+}
+
+std::string renderText(const TextEvent& e) {
+  std::string s = kindName(e.kind);
+  if (!e.text.empty() && e.kind != Kind::Trap) s += " " + e.text;
+  for (const auto& t : e.tokens) s += " " + t;
+  return s;
+}
+
+bool eventMatches(const OurEvent& a, const TextEvent& b) {
+  if (a.kind != b.kind) return false;
+  if (a.kind == Kind::Call || a.kind == Kind::Result) {
+    if (a.text != b.text) return false;
+  }
+  if (a.kind == Kind::Trap) return true;  // trap texts differ between engines
+  size_t i = 0;
+  for (const auto& v : a.values)
+    if (!valueMatches(v, b.tokens, i)) return false;
+  return i == b.tokens.size();
+}
+
+struct Comparison {
+  bool equal = true;
+  bool partial = false;  // the other engine hit a host limit; compared up to it
+  size_t events = 0;
+  std::string diff;
+};
+
+Comparison compare(const std::vector<OurEvent>& ours, std::vector<TextEvent> theirs,
+                   const char* theirName) {
+  Comparison c;
+  size_t n = theirs.size();
+  for (size_t k = 0; k < theirs.size(); ++k) {
+    if (theirs[k].kind == Kind::HostLimit) {
+      // binaryen gave up on this call: everything from the call it happened in onward is
+      // incomparable (the instance may be half-updated).
+      n = k;
+      while (n > 0 && theirs[n - 1].kind != Kind::Call) --n;
+      if (n > 0) --n;
+      c.partial = true;
+      break;
+    }
+  }
+  size_t limit = c.partial ? std::min(n, ours.size()) : std::max(n, ours.size());
+  c.events = std::min(n, ours.size());
+  for (size_t k = 0; k < limit; ++k) {
+    bool ok = k < ours.size() && k < n && eventMatches(ours[k], theirs[k]);
+    if (ok) continue;
+    c.equal = false;
+    std::ostringstream d;
+    d << "first difference at event " << k << " (ours | " << theirName << "):\n";
+    size_t from = k >= 6 ? k - 6 : 0;
+    for (size_t j = from; j < k + 4 && (j < ours.size() || j < n); ++j) {
+      std::string a = j < ours.size() ? renderOurs(ours[j]) : "<none>";
+      std::string b = j < n ? renderText(theirs[j]) : "<none>";
+      if (b.size() > 90) b = b.substr(0, 90) + "...";
+      if (a.size() > 90) a = a.substr(0, 90) + "...";
+      d << (j == k ? "  >> " : "     ") << a << "  |  " << b << "\n";
+    }
+    c.diff = d.str();
+    break;
+  }
+  return c;
+}
+
+// ---- running our engine ------------------------------------------------------------------
+
+// Sets `flag` once `budget` has passed, unless destroyed first.
+class Watchdog {
+ public:
+  explicit Watchdog(std::chrono::milliseconds budget)
+      : thread_([this, budget] {
+          std::unique_lock lock(mutex_);
+          if (!cv_.wait_for(lock, budget, [this] { return done_; })) flag.store(true);
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  std::atomic<bool> flag{false};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+bool hasV128(const FuncType& t) {
+  for (auto v : t.params) if (v == ValType::V128) return true;
+  for (auto v : t.results) if (v == ValType::V128) return true;
+  return false;
+}
+
+struct OurRun {
+  std::vector<OurEvent> events;
+  std::string skip;   // non-empty: incomparable (timeout, unknown import)
+  std::string error;  // non-empty: our engine failed where it should not
+};
+
+// v8Mode mirrors what JS can do: exports with v128 in their signature and calls to log-v128
+// throw (we report them as traps without running the export).
+OurRun runOurs(const Engine& engine, const std::shared_ptr<CompiledModule>& compiled,
+               bool v8Mode) {
+  OurRun run;
+  const Module& m = compiled->module();
+  Watchdog watchdog(kModuleBudget);
+  CallOptions options;
+  options.interrupt = &watchdog.flag;
+
+  Linker linker;
+  for (const auto& imp : m.imports) {
+    if (imp.kind != ExternKind::Func || imp.module != "fuzzing-support" ||
+        !startsWith(imp.name, "log-")) {
+      run.skip = "unknown import " + imp.module + "." + imp.name;
+      return run;
+    }
+    const FuncType& type = m.types[imp.funcType.value];
+    bool trapV128 = v8Mode && hasV128(type);
+    linker.defineFunction(
+        imp.module, imp.name, type,
+        [&run, trapV128](HostCall&, std::span<const Value> args, std::span<Value>) -> Result<void> {
+          if (trapV128) return makeTrap(TrapKind::HostError);
+          OurEvent e{Kind::Log, "", {}};
+          for (const auto& a : args) {
+            if (a.type == ValType::I64) {  // binaryen logs an i64 as its two i32 halves
+              e.values.push_back(Value::i32(static_cast<uint32_t>(a.v.i64)));
+              e.values.push_back(Value::i32(static_cast<uint32_t>(a.v.i64 >> 32)));
+            } else {
+              e.values.push_back(a);
+            }
+          }
+          run.events.push_back(std::move(e));
+          return {};
+        });
+  }
+
+  auto inst = linker.instantiate(engine, compiled, options);
+  if (!inst.ok()) {
+    if (isTrap(inst.error(), TrapKind::Interrupted)) run.skip = "timeout";
+    else run.error = std::string("instantiate: ") + inst.error().describe();
+    return run;
+  }
+  auto& instance = *inst.value();
+  bool hasHangInit = false;
+  for (const auto& ex : m.exports)
+    if (ex.kind == ExternKind::Func && ex.name == "hangLimitInitializer") hasHangInit = true;
+
+  for (const auto& ex : m.exports) {
+    if (ex.kind != ExternKind::Func) continue;
+    run.events.push_back({Kind::Call, ex.name, {}});
+    const FuncType& type = m.types[m.funcs[ex.index].value];
+    auto failed = [&](const Error& err) {
+      if (isTrap(err, TrapKind::Interrupted)) {
+        run.skip = "timeout";
+      } else if (err.kind == ErrorKind::Trap) {
+        run.events.push_back({Kind::Trap, err.describe(), {}});
+      } else {
+        run.error = "call " + ex.name + ": " + err.describe();
+      }
+    };
+    if (hasHangInit) {
+      auto r = instance.call("hangLimitInitializer", {}, options);
+      if (!r.ok()) {
+        failed(r.error());
+        if (!run.skip.empty() || !run.error.empty()) return run;
+        continue;
+      }
+    }
+    if (v8Mode && hasV128(type)) {
+      run.events.push_back({Kind::Trap, "v128 in signature", {}});
+      continue;
+    }
+    std::vector<Value> args;
+    for (auto t : type.params) args.push_back(Value::zero(t));
+    auto r = instance.call(ex.name, args, options);
+    if (!r.ok()) {
+      failed(r.error());
+      if (!run.skip.empty() || !run.error.empty()) return run;
+      continue;
+    }
+    if (!r.value().empty()) run.events.push_back({Kind::Result, ex.name, r.value()});
+  }
+  return run;
+}
+
+std::string planFor(const Module& m) {
+  auto letters = [](const std::vector<ValType>& ts) {
+    std::string s;
+    for (auto t : ts) {
+      switch (t) {
+        case ValType::I32: s += 'i'; break;
+        case ValType::I64: s += 'I'; break;
+        case ValType::F32: s += 'f'; break;
+        case ValType::F64: s += 'F'; break;
+        case ValType::V128: s += 'v'; break;
+        case ValType::FuncRef: s += 'r'; break;
+        case ValType::ExternRef: s += 'e'; break;
+      }
+    }
+    return s.empty() ? std::string("-") : s;
+  };
+  std::string plan;
+  for (const auto& ex : m.exports) {
+    if (ex.kind != ExternKind::Func) continue;
+    const FuncType& t = m.types[m.funcs[ex.index].value];
+    plan += ex.name + "\t" + letters(t.params) + "\t" + letters(t.results) + "\n";
+  }
+  return plan;
+}
+
+// ---- the test ----------------------------------------------------------------------------
+
+struct Stats {
+  int seeds = 0, compared = 0, partial = 0, v8Compared = 0, events = 0;
+  std::map<std::string, int> skipped, v8Skipped;
+  std::string summary() const {
+    std::ostringstream s;
+    s << "seeds=" << seeds << " compared(binaryen)=" << compared << " (partial " << partial
+      << ") compared(v8)=" << v8Compared << " events=" << events;
+    for (const auto& [why, n] : skipped) s << "\n  skipped: " << n << " x " << why;
+    for (const auto& [why, n] : v8Skipped) s << "\n  v8 skipped: " << n << " x " << why;
+    return s.str();
+  }
+};
+
+// The comparison itself: i64 logs as two i32 halves, NaNs (also in v128 lanes) as NaN, -0 as
+// distinct from 0, trap texts ignored, and a changed value, a missing trap or an extra event
+// all reported.
+TEST(DiffBinaryen, ComparatorNormalizesAndCatchesDifferences) {
+  const std::string text =
+      "[fuzz-exec] calling f\n"
+      "[LoggingExternalInterface logging 1 -1]\n"
+      "[LoggingExternalInterface logging -nan:0x1234]\n"
+      "[fuzz-exec] note result: f => (1.5, -0, 4294967296)\n"
+      "[fuzz-exec] calling g\n"
+      "[trap unreachable]\n"
+      "[fuzz-exec] calling h\n"
+      "[fuzz-exec] note result: h => i32x4 0x7fc00000 0x00000002 0x00000003 0x00000004\n";
+  V128 lanes;
+  const uint32_t l[4] = {0x7FA00001u, 2, 3, 4};
+  std::memcpy(lanes.bytes, l, 16);
+  auto ours = [&](uint64_t big, double zero, bool trap) {
+    std::vector<OurEvent> e;
+    e.push_back({Kind::Call, "f", {}});
+    e.push_back({Kind::Log, "", {Value::i32(1), Value::i32(0xFFFFFFFFu)}});
+    e.push_back({Kind::Log, "", {Value::f64Bits(0x7FF8000000000000ull)}});
+    e.push_back({Kind::Result, "f", {Value::f32(1.5f), Value::f64(zero), Value::i64(big)}});
+    e.push_back({Kind::Call, "g", {}});
+    if (trap) e.push_back({Kind::Trap, "integer divide by zero", {}});
+    e.push_back({Kind::Call, "h", {}});
+    e.push_back({Kind::Result, "h", {Value::v128(lanes)}});
+    return e;
+  };
+  auto events = parseFuzzExec(text);
+  ASSERT_EQ(events.size(), 8u);
+  EXPECT_TRUE(compare(ours(4294967296ull, -0.0, true), events, "binaryen").equal);
+  EXPECT_FALSE(compare(ours(4294967297ull, -0.0, true), events, "binaryen").equal);
+  EXPECT_FALSE(compare(ours(4294967296ull, 0.0, true), events, "binaryen").equal);
+  EXPECT_FALSE(compare(ours(4294967296ull, -0.0, false), events, "binaryen").equal);
+  auto longer = ours(4294967296ull, -0.0, true);
+  longer.push_back({Kind::Call, "i", {}});
+  Comparison c = compare(longer, events, "binaryen");
+  EXPECT_FALSE(c.equal);
+  EXPECT_NE(c.diff.find("<none>"), std::string::npos) << c.diff;
+  // A host limit in binaryen ends the comparison at the call it happened in.
+  auto limited = parseFuzzExec(text.substr(0, text.find("[fuzz-exec] calling h")) +
+                               "[fuzz-exec] calling h\n[host limit stack]\n");
+  Comparison p = compare(ours(4294967296ull, -0.0, true), limited, "binaryen");
+  EXPECT_TRUE(p.equal) << p.diff;
+  EXPECT_TRUE(p.partial);
+}
+
+struct Tools {
+  bool node = false, wabt = false;
+  std::string runner;  // run_v8.js
+};
+
+// What comparing one module against one other engine gave.
+struct Verdict {
+  enum State { Agree, Skip, Differ } state = Skip;
+  std::string why;  // Skip: reason; Differ: the diff
+  bool partial = false;
+  size_t events = 0;
+};
+
+struct ModuleVerdicts {
+  Verdict binaryen, v8;
+};
+
+// Runs `wasm` in binaryen, our engine and V8 and compares. `ref` gets binaryen's output.
+ModuleVerdicts diffModule(const Engine& engine, const Tools& tools, const fs::path& wasm,
+                          std::string& ref) {
+  ModuleVerdicts out;
+  auto skip = [](Verdict& v, std::string why) { v.state = Verdict::Skip; v.why = std::move(why); };
+  auto differ = [](Verdict& v, std::string why) { v.state = Verdict::Differ; v.why = std::move(why); };
+  skip(out.v8, "binaryen half not compared");
+
+  auto bin = runCommand("timeout 60 wasm-opt " + quote(wasm.string()) + " " + features() +
+                        " --fuzz-exec-before");
+  ref = bin.out;
+  auto binaryenEvents = parseFuzzExec(bin.out);
+  if (bin.rc != 0 || binaryenEvents.empty()) {
+    skip(out.binaryen, "binaryen did not run it (rc " + std::to_string(bin.rc) + ")");
+    return out;
+  }
+  std::ifstream in(wasm, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto compiled = engine.compile(bytes);
+  if (!compiled.ok()) {
+    if (compiled.error().kind == ErrorKind::Unsupported) {
+      skip(out.binaryen, "unsupported: " + compiled.error().message.substr(0, 60));
+    } else {
+      differ(out.binaryen, "we reject a module binaryen and wasm-validate accept: " +
+                               compiled.error().describe());
+    }
+    return out;
+  }
+  OurRun ours = runOurs(engine, compiled.value(), /*v8Mode=*/false);
+  if (!ours.skip.empty()) {
+    skip(out.binaryen, ours.skip);
+    return out;
+  }
+  if (!ours.error.empty()) {
+    differ(out.binaryen, "our engine failed: " + ours.error);
+    return out;
+  }
+  Comparison c = compare(ours.events, binaryenEvents, "binaryen");
+  out.binaryen.state = c.equal ? Verdict::Agree : Verdict::Differ;
+  out.binaryen.why = c.diff;
+  out.binaryen.partial = c.partial;
+  out.binaryen.events = c.events;
+
+  if (!tools.node) {
+    skip(out.v8, "node not installed");
+    return out;
+  }
+  fs::path plan = wasm;
+  plan.replace_extension(".plan");
+  std::ofstream(plan) << planFor(compiled.value()->module());
+  auto v8 = runCommand("timeout 60 node " + quote(tools.runner) + " " + quote(wasm.string()) +
+                       " " + quote(plan.string()));
+  std::string reject;
+  auto v8Events = parseFuzzExec(v8.out, &reject);
+  if (!reject.empty()) {
+    skip(out.v8, "V8 rejects: " + reject.substr(0, 60));
+    return out;
+  }
+  if (v8.rc != 0) {
+    skip(out.v8, "node failed (rc " + std::to_string(v8.rc) + ")");
+    return out;
+  }
+  OurRun oursV8 = runOurs(engine, compiled.value(), /*v8Mode=*/true);
+  if (!oursV8.skip.empty() || !oursV8.error.empty()) {
+    skip(out.v8, "our V8-mode run: " + oursV8.skip + oursV8.error);
+    return out;
+  }
+  Comparison cv = compare(oursV8.events, v8Events, "v8");
+  out.v8.state = cv.equal ? Verdict::Agree : Verdict::Differ;
+  out.v8.why = cv.diff;
+  out.v8.events = cv.events;
+  return out;
+}
+
+// Whether the module has f32x4/f64x2 arithmetic, which may turn a NaN operand into a NaN of
+// another payload (const, splat, lane access, compares, abs/neg are exact), read from
+// wasm2wat's text.
+bool usesSimdFloatArithmetic(const fs::path& wasm) {
+  if (!haveTool("wasm2wat")) return true;
+  auto wat = runCommand("wasm2wat --enable-all " + quote(wasm.string()));
+  for (const char* shape : {"f32x4.", "f64x2."}) {
+    for (const char* op : {"add", "sub", "mul", "div", "min", "max", "pmin", "pmax", "sqrt", "ceil",
+                           "floor", "trunc", "nearest", "demote", "promote"}) {
+      if (wat.out.find(std::string(shape) + op) != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+TEST(DiffBinaryen, GeneratedModulesAgreeWithBinaryenAndV8) {
+  if (!haveTool("wasm-opt")) GTEST_SKIP() << "wasm-opt (binaryen) not installed";
+  Tools tools;
+  tools.node = haveTool("node");
+  tools.wabt = haveTool("wasm-validate");
+  tools.runner = std::string(TW_SOURCE_DIR) + "/tests/differential/run_v8.js";
+  const uint64_t count = envOr("TW_DIFF_SEEDS", 40);
+  const uint64_t base = envOr("TW_DIFF_SEED_BASE", 1);
+
+  fs::path dir = fs::temp_directory_path() / ("tw-diff-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  Engine engine(EngineConfig{}, makeInterpreterTier());
+  Stats stats;
+
+  for (uint64_t seed = base; seed < base + count; ++seed) {
+    ++stats.seeds;
+    const std::string tag = "seed-" + std::to_string(seed);
+    const fs::path input = dir / (tag + ".bin"), wasm = dir / (tag + ".wasm");
+    {
+      auto bytes = seededBytes(seed);
+      std::ofstream(input, std::ios::binary)
+          .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    auto gen = runCommand("timeout 30 wasm-opt " + quote(input.string()) + " -ttf " + features() +
+                          " -o " + quote(wasm.string()));
+    if (gen.rc != 0 || !fs::exists(wasm)) {
+      ++stats.skipped["binaryen could not generate"];
+      continue;
+    }
+    // An independent validator decides whether the generator's output is valid wasm 2.0.
+    if (tools.wabt && runCommand("wasm-validate " + quote(wasm.string())).rc != 0) {
+      ++stats.skipped["generated module fails wasm-validate"];
+      continue;
+    }
+
+    std::string ref;
+    ModuleVerdicts v = diffModule(engine, tools, wasm, ref);
+    // NaN bit patterns are nondeterministic in wasm, and SIMD code can turn them into
+    // ordinary integers (f32x4.div then i8x16.sub_sat_u). When the engines disagree, try the
+    // module again with binaryen's --denan instrumentation (NaNs become 0 at run time): if
+    // they agree then, the difference was only NaN payloads.
+    bool nanOnly = false;
+    ModuleVerdicts dv;
+    if (v.binaryen.state == Verdict::Differ || v.v8.state == Verdict::Differ) {
+      const fs::path denan = dir / (tag + ".denan.wasm");
+      std::string denanRef;
+      if (runCommand("wasm-opt " + quote(wasm.string()) + " " + features() + " --denan -o " +
+                     quote(denan.string())).rc == 0) {
+        dv = diffModule(engine, tools, denan, denanRef);
+        nanOnly = dv.binaryen.state == Verdict::Agree &&
+                  (v.v8.state != Verdict::Differ || dv.v8.state == Verdict::Agree);
+      }
+    }
+    if (nanOnly) {
+      ++stats.skipped["differs only in NaN bits (agrees after --denan)"];
+      continue;
+    }
+    auto save = [&] {
+      fs::path saved = fs::temp_directory_path() / ("tw-diff-" + tag + ".wasm");
+      fs::copy_file(wasm, saved, fs::copy_options::overwrite_existing);
+      std::ofstream(fs::temp_directory_path() / ("tw-diff-" + tag + ".binaryen.txt")) << ref;
+      return saved;
+    };
+    // binaryen 108's --denan leaves v128 values alone, so NaN payloads from f32x4/f64x2
+    // arithmetic can still reach integer lanes. Such a module is reported, not failed.
+    if (!dv.binaryen.why.empty() && usesSimdFloatArithmetic(wasm)) {
+      ++stats.skipped["differs after --denan, uses f32x4/f64x2 arithmetic (NaN lanes?)"];
+      std::cout << "[ DiffBinaryen ] seed " << seed << " differs in a module with SIMD float "
+                << "arithmetic (NaN payloads are nondeterministic); saved to "
+                << save().string() << "\n" << dv.binaryen.why << dv.v8.why;
+      continue;
+    }
+    auto fail = [&](const char* what, const Verdict& orig, const Verdict& den) {
+      fs::path saved = save();
+      ADD_FAILURE() << "seed " << seed << ": our engine differs from " << what
+                    << "; module saved to " << saved.string() << "\n" << orig.why
+                    << (den.state == Verdict::Differ ? "\nafter --denan:\n" + den.why : std::string());
+    };
+    if (v.binaryen.state == Verdict::Differ) {
+      fail("binaryen", v.binaryen, dv.binaryen);
+      continue;
+    }
+    if (v.binaryen.state == Verdict::Skip) {
+      ++stats.skipped[v.binaryen.why];
+      continue;
+    }
+    ++stats.compared;
+    stats.events += static_cast<int>(v.binaryen.events);
+    if (v.binaryen.partial) ++stats.partial;
+    if (v.v8.state == Verdict::Differ) {
+      fail("V8", v.v8, dv.v8);
+    } else if (v.v8.state == Verdict::Skip) {
+      ++stats.v8Skipped[v.v8.why];
+    } else {
+      ++stats.v8Compared;
+    }
+  }
+
+  if (!envOr("TW_DIFF_KEEP", 0)) fs::remove_all(dir);
+  std::cout << "[ DiffBinaryen ] " << stats.summary() << std::endl;
+  RecordProperty("compared", stats.compared);
+  RecordProperty("compared_v8", stats.v8Compared);
+  EXPECT_GE(stats.compared * 10, stats.seeds * 6)
+      << "fewer than 60% of the generated modules were compared\n" << stats.summary();
+  if (tools.node) {
+    EXPECT_GE(stats.v8Compared * 2, stats.compared)
+        << "V8 compared fewer than half the modules\n" << stats.summary();
+  }
+}
+
+}  // namespace
+}  // namespace tw
