@@ -165,7 +165,6 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
   a->cuDeviceTotalMem = [](size_t* b, CUdevice d) -> CUresult { TW_FAKE_LOCK; *b = f.devices[d].total; return CUDA_SUCCESS; };
   a->cuDevicePrimaryCtxRetain = [](CUcontext* c, CUdevice d) -> CUresult {
     TW_FAKE_LOCK; ++f.calls;
-    std::fprintf(stderr, "DBG retain d=%d flag=%d resets=%d f=%p\n", d, (int)f.retainFailsAfterReset, f.devices[d].resets, (void*)&f);
     if (f.retainFailsAfterReset && f.devices[d].resets > 0) return CUDA_ERROR_ILLEGAL_ADDRESS;
     *c = reinterpret_cast<CUcontext>(f.ctxs[d].get()); return CUDA_SUCCESS;
   };

@@ -259,7 +259,6 @@ TEST(GpuIsolation, DeviceLostWhenTheDriverRefusesANewContext) {
   // in the process. The device is then reported unusable with a plain reason; others remain.
   auto rt = fakeRuntime(2);
   FakeCuda::get().retainFailsAfterReset = true;
-  std::fprintf(stderr, "DBG test f=%p\n", (void*)&FakeCuda::get());
   auto faulty = open(*rt, "bad", 1 << 20, 0);
   auto other = open(*rt, "ok", 1 << 20, 1);
   KernelId bad = faulty->loadPtx(kPtx, "fault").value();
