@@ -25,6 +25,7 @@ start=$SECONDS
 
 export TENSORWASM="$B/bin/tensorwasm"
 export TW_EXAMPLES_DIR="$B/examples"
+export PATH="$B/bin:$PATH"  # wat2wasm carried in the bundle
 if [ -d "$B/lib" ]; then export LD_LIBRARY_PATH="$B/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; fi
 # The CUDA 13 toolkit libraries (NVRTC, cuBLAS) live here on the GPU machine.
 if [ -d /usr/local/cuda/lib64 ]; then export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64"; fi
