@@ -119,11 +119,27 @@ void raiseError(ExecState* st, Error error) {
   st->trapFrames.clear();
   if (!st->instance) return;  // refused before entering any function
   const Module& m = st->instance->module();
-  // Innermost first; the entry sentinel frames carry the called function too.
-  for (Frame* f = st->frameTop; f != st->frames && st->trapFrames.size() < 64;) {
+  // Innermost first; the entry sentinel frames carry the called function too. Runs of one
+  // function (deep recursion) collapse into one line, so the outer frames stay visible.
+  constexpr size_t kMaxLines = 64;
+  uint32_t runFunc = UINT32_MAX;
+  size_t runLength = 0;
+  auto flush = [&] {
+    if (runLength > 1) st->trapFrames.back() += " (repeated " + std::to_string(runLength) + " times)";
+  };
+  for (Frame* f = st->frameTop; f != st->frames && st->trapFrames.size() < kMaxLines;) {
     --f;
-    st->trapFrames.push_back(m.functionName(FuncIdx(f->callee->funcIndex)));
+    uint32_t func = f->callee->funcIndex;
+    if (func == runFunc) {
+      ++runLength;
+      continue;
+    }
+    flush();
+    runFunc = func;
+    runLength = 1;
+    st->trapFrames.push_back(m.functionName(FuncIdx(func)));
   }
+  flush();
 }
 
 void raiseTrap(ExecState* st, const Word* ip, TrapKind kind) {
