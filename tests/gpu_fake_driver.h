@@ -39,7 +39,9 @@ struct FakeCuda {
   struct Ctx { int dev; };
   struct Stream { int dev; int gen; bool hung = false; };
   struct Event { int dev; int gen; bool pending = false; };
-  struct Module { int dev; int gen; std::set<std::string> entries; };
+  struct Func;
+  // As in the driver, a module owns its function handles: they go when it is unloaded.
+  struct Module { int dev; int gen; std::set<std::string> entries; std::vector<std::unique_ptr<Func>> funcs; };
   struct Func { Module* mod; std::string name; };
 
   std::recursive_mutex mu;
@@ -49,6 +51,15 @@ struct FakeCuda {
   std::vector<std::unique_ptr<Ctx>> ctxs;
   std::map<uint64_t, Alloc> allocs;
   std::set<void*> live;  // live handles of every kind
+  // Owns every handle object until the next setUp (the real driver frees them on destroy
+  // or context reset; here they only leave `live`, so stale handles stay detectable).
+  std::vector<std::shared_ptr<void>> arena;
+  template <typename T>
+  T* make(T value) {
+    auto p = std::make_shared<T>(std::move(value));
+    arena.push_back(p);
+    return p.get();
+  }
   uint64_t nextAddr = 0x10000;
   uint64_t calls = 0, launches = 0, moduleLoads = 0;
 
@@ -68,6 +79,8 @@ struct FakeCuda {
       f.devices[i].pools = pools;
     }
     f.allocs.clear();
+    f.live.clear();
+    f.arena.clear();
     f.calls = f.launches = f.moduleLoads = 0;
     if (f.ctxs.size() < 16) {
       for (int i = static_cast<int>(f.ctxs.size()); i < 16; ++i) f.ctxs.push_back(std::make_unique<Ctx>(Ctx{i}));
@@ -190,17 +203,17 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
   };
   a->cuStreamCreate = [](CUstream* s, unsigned) -> CUresult {
     TW_FAKE_LOCK; if (CUresult r = f.guard()) return r;
-    auto* st = new Stream{current, f.devices[current].gen};
+    auto* st = f.make(Stream{current, f.devices[current].gen});
     f.live.insert(st); *s = reinterpret_cast<CUstream>(st); return CUDA_SUCCESS;
   };
   a->cuStreamDestroy = [](CUstream s) -> CUresult {
     TW_FAKE_LOCK; ++f.calls; if (!f.live.erase(s)) return CUDA_ERROR_INVALID_HANDLE;
-    delete reinterpret_cast<Stream*>(s); return CUDA_SUCCESS;
+    return CUDA_SUCCESS;
   };
   a->cuStreamSynchronize = [](CUstream) -> CUresult { TW_FAKE_LOCK; return f.guard(); };
   a->cuEventCreate = [](CUevent* e, unsigned) -> CUresult {
     TW_FAKE_LOCK; if (CUresult r = f.guard()) return r;
-    auto* ev = new Event{current, f.devices[current].gen};
+    auto* ev = f.make(Event{current, f.devices[current].gen});
     f.live.insert(ev); *e = reinterpret_cast<CUevent>(ev); return CUDA_SUCCESS;
   };
   a->cuEventRecord = [](CUevent e, CUstream s) -> CUresult {
@@ -217,7 +230,7 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
   };
   a->cuEventDestroy = [](CUevent e) -> CUresult {
     TW_FAKE_LOCK; ++f.calls; if (!f.live.erase(e)) return CUDA_ERROR_INVALID_HANDLE;
-    delete reinterpret_cast<Event*>(e); return CUDA_SUCCESS;
+    return CUDA_SUCCESS;
   };
   a->cuModuleLoadDataEx = [](CUmodule* m, const void* image, unsigned, int*, void**) -> CUresult {
     TW_FAKE_LOCK; if (CUresult r = f.guard()) return r;
@@ -226,7 +239,7 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
     if (text.find("syntax error") != std::string::npos || text.find(".entry") == std::string::npos) {
       return CUDA_ERROR_INVALID_PTX;
     }
-    auto* mod = new Module{current, f.devices[current].gen, {}};
+    auto* mod = f.make(Module{current, f.devices[current].gen, {}, {}});
     for (size_t pos = 0; (pos = text.find(".entry", pos)) != std::string::npos;) {
       pos += 6;
       while (pos < text.size() && text[pos] == ' ') ++pos;
@@ -237,13 +250,16 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
   };
   a->cuModuleUnload = [](CUmodule m) -> CUresult {
     TW_FAKE_LOCK; ++f.calls; if (!f.live.erase(m)) return CUDA_ERROR_INVALID_HANDLE;
-    delete reinterpret_cast<Module*>(m); return CUDA_SUCCESS;
+    auto* mod = reinterpret_cast<Module*>(m);
+    for (auto& fu : mod->funcs) f.live.erase(fu.get());
+    return CUDA_SUCCESS;
   };
   a->cuModuleGetFunction = [](CUfunction* fn, CUmodule m, const char* name) -> CUresult {
     TW_FAKE_LOCK; if (CUresult r = f.guard()) return r;
     auto* mod = reinterpret_cast<Module*>(m);
     if (!mod->entries.count(name)) return CUDA_ERROR_NOT_FOUND;
-    auto* fu = new Func{mod, name};
+    mod->funcs.push_back(std::make_unique<Func>(Func{mod, name}));
+    Func* fu = mod->funcs.back().get();
     f.live.insert(fu); *fn = reinterpret_cast<CUfunction>(fu); return CUDA_SUCCESS;
   };
   a->cuLaunchKernel = [](CUfunction fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
@@ -286,12 +302,12 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
   };
   a->cuMemPoolCreate = [](CUmemoryPool* pool, const CUmemPoolPropsTw* props) -> CUresult {
     TW_FAKE_LOCK; ++f.calls;
-    auto* p = new Pool{props->location.id, props->maxSize ? props->maxSize : f.devices[props->location.id].total};
+    auto* p = f.make(Pool{props->location.id, props->maxSize ? props->maxSize : f.devices[props->location.id].total});
     f.live.insert(p); *pool = reinterpret_cast<CUmemoryPool>(p); return CUDA_SUCCESS;
   };
   a->cuMemPoolDestroy = [](CUmemoryPool pool) -> CUresult {
     TW_FAKE_LOCK; ++f.calls; if (!f.live.erase(pool)) return CUDA_ERROR_INVALID_HANDLE;
-    delete reinterpret_cast<Pool*>(pool); return CUDA_SUCCESS;
+    return CUDA_SUCCESS;
   };
   a->cuMemPoolSetAttribute = [](CUmemoryPool, int, void*) -> CUresult { return CUDA_SUCCESS; };
   a->cuMemAllocFromPoolAsync = [](CUdeviceptr* p, size_t n, CUmemoryPool pool, CUstream) -> CUresult {
