@@ -3,6 +3,8 @@
 // and files written. Skipped when node, the CLI binary or the example modules are missing.
 #include <gtest/gtest.h>
 
+#include "run_process.h"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -15,59 +17,12 @@
 #include <vector>
 
 namespace fs = std::filesystem;
+using tw::testing::findNode;
+using tw::testing::readFile;
+using tw::testing::RunResult;
+using tw::testing::runShell;
 
 namespace {
-
-struct RunResult {
-  int exitCode = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
-  }
-  return q + "'";
-}
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-RunResult runShell(const std::vector<std::string>& argv) {
-  static int counter = 0;
-  fs::path errFile = fs::temp_directory_path() /
-                     ("tw_examples_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  std::string cmd;
-  for (const auto& a : argv) cmd += quote(a) + " ";
-  cmd += "2>" + quote(errFile.string());
-  RunResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = ::pclose(p);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  r.err = readFile(errFile);
-  fs::remove(errFile);
-  return r;
-}
-
-std::string findNode() {
-  if (const char* env = std::getenv("NODE"); env && *env) return env;
-  for (const char* dir : {"/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"}) {
-    fs::path p = fs::path(dir) / "node";
-    if (fs::exists(p)) return p.string();
-  }
-  return "";
-}
 
 class ExamplesDifferential : public ::testing::Test {
  protected:
