@@ -93,7 +93,9 @@ const wasi = new WASI({
 
 let instance;
 try {
-  instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  // Node 18 (Debian 12) has no getImportObject(); its wasiImport is preview1.
+  const imports = wasi.getImportObject ? wasi.getImportObject() : { wasi_snapshot_preview1: wasi.wasiImport };
+  instance = await WebAssembly.instantiate(module, imports);
 } catch (e) {
   process.stderr.write(`error: instantiate: ${e.message}\n`);
   process.exit(2);

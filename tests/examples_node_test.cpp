@@ -52,7 +52,7 @@ class ExamplesDifferential : public ::testing::Test {
   }
   RunResult node(const std::string& file, const std::vector<std::string>& opts,
                  const std::vector<std::string>& guestArgs) {
-    std::vector<std::string> argv = {node_, runner_.string(), (examples_ / file).string()};
+    std::vector<std::string> argv = {node_, "--experimental-wasi-unstable-preview1", runner_.string(), (examples_ / file).string()};
     argv.insert(argv.end(), opts.begin(), opts.end());
     argv.push_back("--");
     argv.insert(argv.end(), guestArgs.begin(), guestArgs.end());

@@ -147,7 +147,7 @@ class GpuGuestLogic : public ::testing::TestWithParam<Example> {
     if (!fs::exists(wasm_)) GTEST_SKIP() << "example not built: " << wasm_;
   }
   RunResult emulate(const std::vector<std::string>& flags) {
-    std::vector<std::string> argv = {node_, emulator_.string()};
+    std::vector<std::string> argv = {node_, "--experimental-wasi-unstable-preview1", emulator_.string()};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.push_back(wasm_.string());
     argv.push_back("--");
