@@ -281,9 +281,13 @@ Result<void> GpuSession::sync() {
   return s.failure(out, fault, g, true);
 }
 
-Result<void> GpuSession::copyToDevice(BufferId id, uint64_t offset, const void* src,
-                                      uint64_t len) {
-  Impl& s = *impl_;
+namespace {
+
+// Checks [offset, offset+len) against buffer `id`, enqueues the copy with
+// enqueue(device address) on the session stream, and waits for it.
+template <typename Enqueue>
+Result<void> copyChecked(GpuSession::Impl& s, BufferId id, uint64_t offset, uint64_t len,
+                         Enqueue enqueue) {
   std::shared_lock<std::shared_mutex> lock(s.dev->rw);
   TW_TRY(s.ensureFresh());
   auto it = s.buffers.find(id);
@@ -295,7 +299,7 @@ Result<void> GpuSession::copyToDevice(BufferId id, uint64_t offset, const void* 
   }
   if (len == 0) return {};
   bool hadPending = s.pendingAsync;
-  CUresult fault = s.api->cuMemcpyHtoDAsync(b.ptr + offset, src, len, s.stream);
+  CUresult fault = enqueue(b.ptr + offset);
   WaitOutcome out = fault == CUDA_SUCCESS ? s.wait(lock, fault) : WaitOutcome::Fault;
   if (out == WaitOutcome::Done) return {};
   uint64_t g = s.gen;
@@ -303,25 +307,21 @@ Result<void> GpuSession::copyToDevice(BufferId id, uint64_t offset, const void* 
   return s.failure(out, fault, g, hadPending);
 }
 
+}  // namespace
+
+Result<void> GpuSession::copyToDevice(BufferId id, uint64_t offset, const void* src,
+                                      uint64_t len) {
+  Impl& s = *impl_;
+  return copyChecked(s, id, offset, len, [&](CUdeviceptr dst) {
+    return s.api->cuMemcpyHtoDAsync(dst, src, len, s.stream);
+  });
+}
+
 Result<void> GpuSession::copyToHost(void* dst, BufferId id, uint64_t offset, uint64_t len) {
   Impl& s = *impl_;
-  std::shared_lock<std::shared_mutex> lock(s.dev->rw);
-  TW_TRY(s.ensureFresh());
-  auto it = s.buffers.find(id);
-  if (it == s.buffers.end()) return gpuError(GpuErrc::InvalidBuffer, "unknown buffer handle");
-  const BufferSlot& b = it->second;
-  if (b.lost) return gpuError(GpuErrc::InvalidBuffer, "device reset");
-  if (offset > b.size || len > b.size - offset) {
-    return gpuError(GpuErrc::InvalidBuffer, "copy range past the end of the buffer");
-  }
-  if (len == 0) return {};
-  bool hadPending = s.pendingAsync;
-  CUresult fault = s.api->cuMemcpyDtoHAsync(dst, b.ptr + offset, len, s.stream);
-  WaitOutcome out = fault == CUDA_SUCCESS ? s.wait(lock, fault) : WaitOutcome::Fault;
-  if (out == WaitOutcome::Done) return {};
-  uint64_t g = s.gen;
-  lock.unlock();
-  return s.failure(out, fault, g, hadPending);
+  return copyChecked(s, id, offset, len, [&](CUdeviceptr src) {
+    return s.api->cuMemcpyDtoHAsync(dst, src, len, s.stream);
+  });
 }
 
 }  // namespace tw::gpu
