@@ -186,7 +186,8 @@ class FunctionCompiler {
   void branch(uint32_t depth);
   void branchIf(uint32_t depth, uint32_t cond);
   void branchTable(const Instr& in);
-  void emitBranchTo(Control& target, Handler fwd, Handler back, uint32_t extraOp, bool hasExtra);
+  // Unconditional jump to `target`'s label (backward jumps to loops poll the interrupt flag).
+  void jumpTo(Control& target);
   void doReturn();
   void doCall(uint32_t funcIndex);
   void doCallIndirect(uint32_t typeIndex, uint32_t table);
@@ -276,8 +277,7 @@ void FunctionCompiler::doElse() {
   Control& c = ctrl_.back();
   if (!c.unreachable) {
     materializeAll();
-    size_t at = emit(Ops::br, {0});
-    c.endFixups.push_back({at, 0});
+    jumpTo(c);
   }
   bindHere(*c.elseFixup);
   c.elseFixup.reset();
@@ -304,17 +304,10 @@ void FunctionCompiler::doEnd() {
   ctrl_.pop_back();
 }
 
-void FunctionCompiler::emitBranchTo(Control& target, Handler fwd, Handler back, uint32_t cond,
-                                    bool hasCond) {
-  if (target.kind == Opcode::Loop) {
-    size_t at = code_.size();
-    uint32_t rel = static_cast<uint32_t>(static_cast<int64_t>(target.loopHead) - static_cast<int64_t>(at));
-    if (hasCond) emit(back, {cond, rel});
-    else emit(back, {rel});
-    return;
-  }
-  size_t at = hasCond ? emit(fwd, {cond, 0}) : emit(fwd, {0});
-  target.endFixups.push_back({at, hasCond ? 1u : 0u});
+void FunctionCompiler::jumpTo(Control& target) {
+  size_t at = target.kind == Opcode::Loop ? emit(Ops::brLoop, {0}) : emit(Ops::br, {0});
+  if (target.kind == Opcode::Loop) setTarget(at, 0, target.loopHead);
+  else target.endFixups.push_back({at, 0});
 }
 
 void FunctionCompiler::branch(uint32_t depth) {
@@ -326,7 +319,7 @@ void FunctionCompiler::branch(uint32_t depth) {
   }
   size_t arity = target.labelTypes().size();
   moveTopTo(arity, target.baseSlot);
-  emitBranchTo(target, Ops::br, Ops::brLoop, 0, false);
+  jumpTo(target);
   markUnreachable();
 }
 
@@ -350,7 +343,7 @@ void FunctionCompiler::branchIf(uint32_t depth, uint32_t cond) {
     stack_ = std::move(saved);
   } else {
     moveTopTo(arity, target.baseSlot);
-    emitBranchTo(target, Ops::br, Ops::brLoop, 0, false);
+    jumpTo(target);
   }
   bindHere({skip, skipOperand});
   labelHere();
@@ -410,7 +403,7 @@ void FunctionCompiler::branchTable(const Instr& in) {
     }
     bindHere({at, operand});
     moveTopTo(arity, target.baseSlot);
-    emitBranchTo(target, Ops::br, Ops::brLoop, 0, false);
+    jumpTo(target);
   }
   resetPeephole();
   markUnreachable();

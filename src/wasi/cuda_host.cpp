@@ -223,8 +223,8 @@ constexpr Def kDefs[] = {
 
 }  // namespace
 
-std::vector<CudaFunction> cudaFunctions(std::shared_ptr<CudaGuestContext> context) {
-  std::vector<CudaFunction> out;
+std::vector<WasiFunction> cudaFunctions(std::shared_ptr<CudaGuestContext> context) {
+  std::vector<WasiFunction> out;
   for (const Def& d : kDefs) {
     FuncType type;
     for (const char* p = d.params; *p; ++p) type.params.push_back(*p == 'I' ? ValType::I64 : ValType::I32);
@@ -244,9 +244,7 @@ std::vector<CudaFunction> cudaFunctions(std::shared_ptr<CudaGuestContext> contex
 }
 
 void linkCuda(Linker& linker, std::shared_ptr<CudaGuestContext> context) {
-  for (CudaFunction& f : cudaFunctions(std::move(context))) {
-    linker.defineFunction(kCudaModule, std::move(f.name), std::move(f.type), std::move(f.fn));
-  }
+  defineFunctions(linker, kCudaModule, cudaFunctions(std::move(context)));
 }
 
 }  // namespace tw

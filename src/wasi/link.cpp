@@ -33,10 +33,14 @@ std::vector<WasiFunction> wasiFunctions(std::shared_ptr<WasiContext> context) {
   return out;
 }
 
-void linkWasi(Linker& linker, std::shared_ptr<WasiContext> context) {
-  for (WasiFunction& f : wasiFunctions(std::move(context))) {
-    linker.defineFunction(kWasiModule, std::move(f.name), std::move(f.type), std::move(f.fn));
+void defineFunctions(Linker& linker, const std::string& module, std::vector<WasiFunction> functions) {
+  for (WasiFunction& f : functions) {
+    linker.defineFunction(module, std::move(f.name), std::move(f.type), std::move(f.fn));
   }
+}
+
+void linkWasi(Linker& linker, std::shared_ptr<WasiContext> context) {
+  defineFunctions(linker, kWasiModule, wasiFunctions(std::move(context)));
 }
 
 }  // namespace tw

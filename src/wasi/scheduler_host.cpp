@@ -50,9 +50,7 @@ std::vector<WasiFunction> schedulerFunctions(std::shared_ptr<SchedulerContext> c
 }
 
 void linkScheduler(Linker& linker, std::shared_ptr<SchedulerContext> context) {
-  for (WasiFunction& f : schedulerFunctions(std::move(context))) {
-    linker.defineFunction(kSchedulerModule, std::move(f.name), std::move(f.type), std::move(f.fn));
-  }
+  defineFunctions(linker, kSchedulerModule, schedulerFunctions(std::move(context)));
 }
 
 }  // namespace tw

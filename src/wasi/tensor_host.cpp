@@ -232,9 +232,7 @@ std::vector<WasiFunction> tensorFunctions(Ctx context) {
 }
 
 void linkTensor(Linker& linker, Ctx context) {
-  for (WasiFunction& f : tensorFunctions(std::move(context))) {
-    linker.defineFunction(kTensorModule, std::move(f.name), std::move(f.type), std::move(f.fn));
-  }
+  defineFunctions(linker, kTensorModule, tensorFunctions(std::move(context)));
 }
 
 }  // namespace tw

@@ -23,6 +23,7 @@
 #include "tensorwasm/gpu/gpu.h"
 #include "tensorwasm/runtime/instance.h"
 #include "tensorwasm/runtime/objects.h"
+#include "tensorwasm/wasi/wasi.h"
 
 namespace tw {
 
@@ -99,14 +100,8 @@ class CudaGuestContext {
 // The longest prefix of `text` of at most `max` bytes that ends on a UTF-8 boundary.
 std::string_view truncateUtf8(std::string_view text, size_t max);
 
-struct CudaFunction {
-  std::string name;
-  FuncType type;
-  HostFunction fn;
-};
-
 // Every function of wasi:cuda/host@0.2.0 bound to `context`. linkCuda defines these.
-std::vector<CudaFunction> cudaFunctions(std::shared_ptr<CudaGuestContext> context);
+std::vector<WasiFunction> cudaFunctions(std::shared_ptr<CudaGuestContext> context);
 
 // Defines every function under module "wasi:cuda/host@0.2.0".
 void linkCuda(Linker& linker, std::shared_ptr<CudaGuestContext> context);

@@ -136,6 +136,9 @@ struct WasiFunction {
   HostFunction fn;
 };
 
+// Defines every function of `functions` under `module` in `linker` (all guest interfaces).
+void defineFunctions(Linker& linker, const std::string& module, std::vector<WasiFunction> functions);
+
 // Every preview-1 function, bound to `context`. linkWasi defines these; tests call them.
 std::vector<WasiFunction> wasiFunctions(std::shared_ptr<WasiContext> context);
 
