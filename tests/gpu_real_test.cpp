@@ -5,6 +5,8 @@
 // wasi:cuda, the driver-enforced pool cap, and a faulting session beside a healthy one.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -158,6 +160,38 @@ TEST(GpuReal, IllegalAddressIsIsolated) {
 TEST(GpuReal, TrapIsIsolated) {
   REQUIRE_GPU(rt);
   faultBesideHealthy("trapk");
+}
+
+TEST(GpuReal, EndlessKernelStoppedAtDeadline) {
+  REQUIRE_GPU(rt);
+  SessionConfig c;
+  c.tenant = "real-spin";
+  c.kernelTimeout = std::chrono::milliseconds(300);
+  auto s = rt->openSession(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  GpuSession& spinner = *s.value();
+  auto healthy = open(*rt, "real-good");
+  KernelId hv = healthy->loadPtx(tw::testing::kRealPtx, "vadd").value();
+  KernelId spin = spinner.loadPtx(tw::testing::kRealPtx, "spin").value();
+  uint64_t gen0 = rt->generation(spinner.device());
+  ASSERT_TRUE(spinner.launch(spin, LaunchDims{}, {}).ok());
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = spinner.sync();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(gpuErrc(r.error()), GpuErrc::LaunchFailed);
+  EXPECT_NE(r.error().message.find("deadline"), std::string::npos) << r.error().message;
+  std::printf("endless kernel stopped after %.0f ms (deadline 300 ms, worker restart included)\n", ms);
+  EXPECT_EQ(rt->generation(spinner.device()), gen0 + 1);
+  const int n = 1024;
+  std::vector<float> a(n, 0.25f), b(n, 0.5f), cc(n, 0);
+  KernelArg args[] = {region(a.data(), 4 * n), region(b.data(), 4 * n), region(cc.data(), 4 * n), i32(n)};
+  auto hr = healthy->launch(hv, dimsFor(n), args);
+  ASSERT_TRUE(hr.ok()) << hr.error().message;
+  for (float x : cc) ASSERT_EQ(x, 0.75f);
+  KernelId again = spinner.loadPtx(tw::testing::kRealPtx, "empty").value();
+  ASSERT_TRUE(spinner.launch(again, LaunchDims{}, {}).ok());
+  EXPECT_TRUE(spinner.sync().ok());
 }
 
 }  // namespace

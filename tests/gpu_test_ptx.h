@@ -7,6 +7,7 @@
 //   extern "C" __global__ void empty_args(float* a, int n) {}
 //   extern "C" __global__ void fault() { *(volatile int*)8 = 1; }    // illegal address
 //   extern "C" __global__ void trapk() { __trap(); }                 // trap instruction
+// and one kernel written directly in PTX: `spin`, an endless loop (for deadlines).
 #pragma once
 
 namespace tw::testing {
@@ -74,6 +75,11 @@ $L__BB0_2:
 {
 	trap;
 	ret;
+}
+.visible .entry spin()
+{
+$Lspin:
+	bra.uni 	$Lspin;
 }
 )PTX"
 ;

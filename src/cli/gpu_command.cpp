@@ -40,7 +40,8 @@ int runGpuInfo(const std::string& output) {
                               {"memory_total_bytes", d.totalBytes},
                               {"memory_free_bytes", d.freeBytes},
                               {"memory_used_bytes", d.totalBytes - std::min(d.freeBytes, d.totalBytes)},
-                              {"memory_pools", d.memoryPools}});
+                              {"memory_pools", d.memoryPools},
+                              {"worker_pid", d.workerPid}});
     }
     std::cout << j.dump(2) << "\n";
     return kExitOk;
@@ -55,7 +56,7 @@ int runGpuInfo(const std::string& output) {
                 << d.ccMajor << "." << d.ccMinor << ", " << d.smCount << " SMs, "
                 << mib(d.totalBytes) << " total, " << mib(d.freeBytes) << " free, memory pools "
                 << (d.memoryPools ? "yes" : "no (caps enforced by the in-process counter only)")
-                << "\n";
+                << ", context in worker process " << d.workerPid << "\n";
     }
   }
   std::cout << "MPS: " << (info.mpsActive ? "control daemon running" : "not running") << " ("

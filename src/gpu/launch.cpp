@@ -102,6 +102,7 @@ Result<void> GpuSession::Impl::launchAsync(KernelSlot& k, const LaunchDims& dims
         break;
     }
   }
+  params[args.size()] = nullptr;  // the isolated driver counts parameters up to it
   CUresult r = api->cuLaunchKernel(k.fn, dims.grid[0], dims.grid[1], dims.grid[2], dims.block[0],
                                    dims.block[1], dims.block[2], dims.sharedMem, stream,
                                    params.data(), nullptr);
@@ -120,7 +121,7 @@ Result<void> GpuSession::launch(KernelId id, const LaunchDims& dims,
   if (id >= s.kernels.size() || !s.kernels[id].live) {
     return gpuError(GpuErrc::InvalidKernel, "unknown kernel id");
   }
-  if (args.size() > s.params.size()) return gpuError(GpuErrc::InvalidArgs, "too many arguments");
+  if (args.size() >= s.params.size()) return gpuError(GpuErrc::InvalidArgs, "too many arguments");
   for (const KernelArg& a : args) {
     if (a.kind == KernelArg::Kind::HostRegion) return s.launchWithRegions(id, dims, args);
   }
@@ -147,6 +148,16 @@ Result<void> GpuSession::Impl::regionAttempt(KernelId id, const LaunchDims& dims
   TW_TRY(ensureFresh());
   observedGen = gen;
   outcome = WaitOutcome::Done;
+  if (pendingAsync) {
+    // Earlier launches first, within the deadline; their failure is this call's to report.
+    CUresult earlier = CUDA_SUCCESS;
+    WaitOutcome drained = wait(lock, earlier);
+    if (drained != WaitOutcome::Done) {
+      uint64_t g = gen;
+      lock.unlock();
+      return failure(drained, earlier, g, true);
+    }
+  }
   KernelSlot& k = kernels[id];
   lastFault = CUDA_SUCCESS;
   auto sticky = [&](Error e) -> Result<void> {
@@ -203,11 +214,21 @@ Result<void> GpuSession::Impl::regionAttempt(KernelId id, const LaunchDims& dims
     freeTemps(n);
     return r;
   }
+  // Wait for the kernel (bounded by the deadline) before copying back: a copy to pageable
+  // memory blocks its caller until the stream reaches it, with no deadline of its own.
+  outcome = wait(lock, fault);
+  if (outcome != WaitOutcome::Done) return gpuError(GpuErrc::LaunchFailed, "not completed");
   off = 0;
   for (size_t i = 0; i < n; ++i) {
     if (args[i].kind != KernelArg::Kind::HostRegion) continue;
     if (args[i].len) {
-      api->cuMemcpyDtoHAsync(staging.data() + off, scratch[i], args[i].len, stream);
+      CUresult r = api->cuMemcpyDtoHAsync(staging.data() + off, scratch[i], args[i].len, stream);
+      if (r != CUDA_SUCCESS) {
+        if (!isStickyFault(r)) freeTemps(n);  // after a sticky fault the reset drops them
+        outcome = WaitOutcome::Fault;
+        fault = r;
+        return gpuError(GpuErrc::LaunchFailed, "copy from device failed");
+      }
     }
     off += args[i].len;
   }
@@ -299,8 +320,14 @@ Result<void> copyChecked(GpuSession::Impl& s, BufferId id, uint64_t offset, uint
   }
   if (len == 0) return {};
   bool hadPending = s.pendingAsync;
-  CUresult fault = enqueue(b.ptr + offset);
-  WaitOutcome out = fault == CUDA_SUCCESS ? s.wait(lock, fault) : WaitOutcome::Fault;
+  CUresult fault = CUDA_SUCCESS;
+  // Earlier launches finish first, within the deadline: the copy itself would wait for them
+  // without one.
+  WaitOutcome out = hadPending ? s.wait(lock, fault) : WaitOutcome::Done;
+  if (out == WaitOutcome::Done) {
+    fault = enqueue(b.ptr + offset);
+    out = fault == CUDA_SUCCESS ? s.wait(lock, fault) : WaitOutcome::Fault;
+  }
   if (out == WaitOutcome::Done) return {};
   uint64_t g = s.gen;
   lock.unlock();

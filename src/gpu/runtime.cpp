@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "runtime_internal.h"
+#include "tensorwasm/gpu/isolation.h"
 
 namespace tw::gpu {
 
@@ -196,8 +197,9 @@ std::shared_ptr<GpuRuntime> GpuRuntime::create(Loader loader) {
 }
 
 std::shared_ptr<GpuRuntime> GpuRuntime::process() {
-  // Never destroyed: guests may still hold sessions while static destructors run.
-  static auto* rt = new std::shared_ptr<GpuRuntime>(create([] { return loadCudaDriver(); }));
+  // Never destroyed: guests may still hold sessions while static destructors run. The driver
+  // runs in worker processes, so a kernel fault costs a worker, never this process's GPU.
+  static auto* rt = new std::shared_ptr<GpuRuntime>(create([] { return loadIsolatedDriver(); }));
   return *rt;
 }
 
@@ -246,6 +248,7 @@ GpuInfo GpuRuntime::info() {
     }
     info.usedByUs = d->used.load();
     info.generation = d->generation.load();
+    if (impl_->api->workerPid) info.workerPid = impl_->api->workerPid(d->handle);
     out.devices.push_back(std::move(info));
   }
   return out;

@@ -45,7 +45,7 @@ Result<std::unique_ptr<GpuSession>> GpuRuntime::openSession(const SessionConfig&
   s->api = impl_->api.get();
   s->config = config;
   s->tenant = impl_->tenantPool(d, config.tenant, config.memoryCap);
-  s->params.resize(256);
+  s->params.resize(257);  // up to 256 arguments and the terminating null
   s->scratch.resize(256);
   s->regionPtrs.resize(256);
   s->kernels.reserve(16);

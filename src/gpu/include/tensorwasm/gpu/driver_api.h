@@ -148,6 +148,9 @@ struct DriverApi {
                                       CUstream stream) = nullptr;
   CUresult (*cuMemFreeAsync)(CUdeviceptr ptr, CUstream stream) = nullptr;
 
+  // Set by loadIsolatedDriver: the process id of the worker serving a device (0: none yet).
+  int (*workerPid)(CUdevice dev) = nullptr;
+
   // Set by the loader; kept so the library stays loaded as long as the table lives.
   void* libraryHandle = nullptr;
 

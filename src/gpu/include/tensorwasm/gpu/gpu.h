@@ -61,6 +61,7 @@ struct DeviceInfo {
   uint64_t usedByUs = 0;     // bytes this process's tenants hold
   bool memoryPools = false;  // driver-enforced caps available
   uint64_t generation = 0;   // context resets so far
+  int workerPid = 0;         // the GPU worker process holding its context (0: this process)
 };
 
 struct GpuInfo {
