@@ -41,7 +41,10 @@ struct FakeCuda {
   struct Event { int dev; int gen; bool pending = false; };
   struct Func;
   // As in the driver, a module owns its function handles: they go when it is unloaded.
-  struct Module { int dev; int gen; std::set<std::string> entries; std::vector<std::unique_ptr<Func>> funcs; };
+  struct Module {
+    int dev; int gen; std::set<std::string> entries; std::vector<std::unique_ptr<Func>> funcs;
+    std::map<std::string, std::vector<size_t>> params;  // entries that declare .param sizes
+  };
   struct Func { Module* mod; std::string name; };
 
   std::recursive_mutex mu;
@@ -244,7 +247,17 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
       pos += 6;
       while (pos < text.size() && text[pos] == ' ') ++pos;
       size_t end = text.find_first_of(" (\n", pos);
-      mod->entries.insert(text.substr(pos, end - pos));
+      std::string name = text.substr(pos, end - pos);
+      mod->entries.insert(name);
+      // Parameter sizes from ".param .u64 x, .param .u32 y" (parameter info is reported only
+      // for entries that declare some, so the older parameterless test kernels skip checks).
+      size_t close = text.find(')', end);
+      std::string decl = text.substr(end, close == std::string::npos ? 0 : close - end);
+      for (size_t q = 0; (q = decl.find(".param", q)) != std::string::npos; q += 6) {
+        size_t type = decl.find('.', q + 6);
+        bool wide = type != std::string::npos && decl.compare(type + 2, 2, "64") == 0;
+        mod->params[name].push_back(wide ? 8 : 4);
+      }
     }
     f.live.insert(mod); *m = reinterpret_cast<CUmodule>(mod); return CUDA_SUCCESS;
   };
@@ -261,6 +274,17 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
     mod->funcs.push_back(std::make_unique<Func>(Func{mod, name}));
     Func* fu = mod->funcs.back().get();
     f.live.insert(fu); *fn = reinterpret_cast<CUfunction>(fu); return CUDA_SUCCESS;
+  };
+  a->cuFuncGetParamInfo = [](CUfunction fn, size_t i, size_t* offset, size_t* size) -> CUresult {
+    TW_FAKE_LOCK; if (CUresult r = f.guard()) return r;
+    auto* fu = reinterpret_cast<Func*>(fn);
+    auto it = fu->mod->params.find(fu->name);
+    if (it == fu->mod->params.end()) return CUDA_ERROR_NOT_SUPPORTED;
+    if (i >= it->second.size()) return CUDA_ERROR_INVALID_VALUE;
+    *size = it->second[i];
+    *offset = 0;
+    for (size_t k = 0; k < i; ++k) *offset += it->second[k];
+    return CUDA_SUCCESS;
   };
   a->cuLaunchKernel = [](CUfunction fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                          unsigned bz, unsigned, CUstream s, void** params, void**) -> CUresult {

@@ -117,6 +117,30 @@ TEST(GpuSession, BuffersAndAsyncLaunch) {
   EXPECT_EQ(gpuErrc(s->launch(99, d, args).error()), GpuErrc::InvalidKernel);
 }
 
+TEST(GpuSession, ArgumentsMustMatchTheKernelSignature) {
+  auto rt = fakeRuntime(1);
+  auto s = open(*rt);
+  const char* typed = ".version 8.0\n.target sm_90\n"
+                      ".entry vadd(.param .u64 a, .param .u64 b, .param .u64 c, .param .u32 n)\n";
+  KernelId k = s->loadPtx(typed, "vadd").value();
+  BufferId ba = s->alloc(16).value(), bb = s->alloc(16).value(), bc = s->alloc(16).value();
+  uint64_t before = FakeCuda::get().launches;
+  KernelArg tooFew[] = {bufArg(ba), bufArg(bb), bufArg(bc)};
+  auto r = s->launch(k, kDims, tooFew);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(gpuErrc(r.error()), GpuErrc::ArgsUnsupported);
+  EXPECT_NE(r.error().message.find("takes 4 parameters, got 3"), std::string::npos) << r.error().message;
+  KernelArg wrongSize[] = {bufArg(ba), bufArg(bb), bufArg(bc), bufArg(ba)};
+  r = s->launch(k, kDims, wrongSize);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(gpuErrc(r.error()), GpuErrc::ArgsUnsupported);
+  EXPECT_NE(r.error().message.find("argument 3"), std::string::npos) << r.error().message;
+  EXPECT_EQ(FakeCuda::get().launches, before) << "refused before any launch";
+  KernelArg right[] = {bufArg(ba), bufArg(bb), bufArg(bc), i32Arg(4)};
+  EXPECT_TRUE(s->launch(k, kDims, right).ok());
+  EXPECT_TRUE(s->sync().ok());
+}
+
 TEST(GpuSession, HostRegionLaunchIsSynchronous) {
   auto rt = fakeRuntime(1);
   auto s = open(*rt);

@@ -110,6 +110,7 @@ Result<std::shared_ptr<const DriverApi>> loadCudaDriver(const char* path) {
   resolve(lib, api->cuMemPoolSetAttribute, "cuMemPoolSetAttribute", ignored);
   resolve(lib, api->cuMemAllocFromPoolAsync, "cuMemAllocFromPoolAsync", ignored);
   resolve(lib, api->cuMemFreeAsync, "cuMemFreeAsync", ignored);
+  resolve(lib, api->cuFuncGetParamInfo, "cuFuncGetParamInfo", ignored);
   TW_TRY(initDriver(*api));
   return std::shared_ptr<const DriverApi>(std::move(api));
 }

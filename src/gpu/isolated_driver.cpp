@@ -543,6 +543,13 @@ void fillTable(DriverApi& t) {
     *f = reinterpret_cast<CUfunction>(rp.out[0]);
     return r;
   };
+  t.cuFuncGetParamInfo = [](CUfunction f, size_t index, size_t* offset, size_t* size) {
+    Reply rp;
+    CUresult r = ctxCall(slotDriver<I>(), Op::FuncParamInfo, {bits(f), index}, rp);
+    *offset = rp.out[0];
+    *size = rp.out[1];
+    return r;
+  };
   t.cuLaunchKernel = [](CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                         unsigned by, unsigned bz, unsigned shared, CUstream s, void** p,
                         void** extra) {

@@ -115,6 +115,35 @@ Result<void> GpuSession::Impl::launchAsync(KernelSlot& k, const LaunchDims& dims
   return {};
 }
 
+namespace {
+
+uint32_t argBytes(KernelArg::Kind kind) {
+  using K = KernelArg::Kind;
+  return kind == K::I32 || kind == K::U32 || kind == K::F32 ? 4 : 8;
+}
+
+// The driver reads as many parameters, of the sizes the kernel declares, as the kernel has:
+// arguments that do not match would make it read past them.
+Result<void> checkSignature(const KernelSlot& k, std::span<const KernelArg> args) {
+  if (!k.paramsKnown) return {};
+  if (args.size() != k.paramSizes.size()) {
+    return gpuError(GpuErrc::ArgsUnsupported,
+                    "kernel '" + k.entry + "' takes " + std::to_string(k.paramSizes.size()) +
+                        " parameters, got " + std::to_string(args.size()) + " arguments");
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (argBytes(args[i].kind) != k.paramSizes[i]) {
+      return gpuError(GpuErrc::ArgsUnsupported,
+                      "argument " + std::to_string(i) + " of kernel '" + k.entry + "' is " +
+                          std::to_string(argBytes(args[i].kind)) + " bytes; the parameter is " +
+                          std::to_string(k.paramSizes[i]));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> GpuSession::launch(KernelId id, const LaunchDims& dims,
                                 std::span<const KernelArg> args) {
   Impl& s = *impl_;
@@ -122,6 +151,7 @@ Result<void> GpuSession::launch(KernelId id, const LaunchDims& dims,
     return gpuError(GpuErrc::InvalidKernel, "unknown kernel id");
   }
   if (args.size() >= s.params.size()) return gpuError(GpuErrc::InvalidArgs, "too many arguments");
+  TW_TRY(checkSignature(s.kernels[id], args));
   for (const KernelArg& a : args) {
     if (a.kind == KernelArg::Kind::HostRegion) return s.launchWithRegions(id, dims, args);
   }

@@ -72,6 +72,9 @@ struct KernelSlot {
   CUmodule module = nullptr;
   CUfunction fn = nullptr;
   bool live = false;
+  // Each parameter's size in bytes, from the driver; unknown (no check) when it cannot say.
+  std::vector<uint8_t> paramSizes;
+  bool paramsKnown = false;
 };
 
 struct BufferSlot {
@@ -112,6 +115,7 @@ struct GpuSession::Impl {
   // Notices a reset: new stream, kernels marked for reload, buffers marked lost.
   Result<void> ensureFresh();
   Result<void> reload(KernelSlot& k);
+  void readParamSizes(KernelSlot& k);
   Result<CUdeviceptr> allocRaw(uint64_t bytes, bool& managed);
   void freeRaw(CUdeviceptr ptr, uint64_t bytes, bool managed);
   WaitOutcome wait(std::shared_lock<std::shared_mutex>& lock, CUresult& fault);

@@ -145,7 +145,22 @@ Result<void> GpuSession::Impl::reload(KernelSlot& k) {
   }
   k.module = module;
   k.fn = fn;
+  readParamSizes(k);
   return {};
+}
+
+void GpuSession::Impl::readParamSizes(KernelSlot& k) {
+  k.paramSizes.clear();
+  k.paramsKnown = false;
+  if (!api->cuFuncGetParamInfo) return;
+  for (size_t i = 0; i <= params.size(); ++i) {
+    size_t offset = 0, size = 0;
+    CUresult r = api->cuFuncGetParamInfo(k.fn, i, &offset, &size);
+    if (r == CUDA_ERROR_INVALID_VALUE) break;  // past the last parameter
+    if (r != CUDA_SUCCESS || size == 0 || size > 255) return;  // cannot tell: no check
+    k.paramSizes.push_back(static_cast<uint8_t>(size));
+  }
+  k.paramsKnown = true;
 }
 
 // Runs `op` under the device lock; if it met a sticky fault (someone's kernel broke the

@@ -225,6 +225,18 @@ void Worker::modules(const Request& rq, Reply& rp) {
       }
       return;
     }
+    case Op::FuncParamInfo: {
+      if ((rp.result = known(functions_, rq.a[0])) != CUDA_SUCCESS) return;
+      if (!d_.cuFuncGetParamInfo) {
+        rp.result = CUDA_ERROR_NOT_SUPPORTED;
+        return;
+      }
+      size_t offset = 0, size = 0;
+      rp.result = d_.cuFuncGetParamInfo(as<CUfunction>(rq.a[0]), rq.a[1], &offset, &size);
+      rp.out[0] = offset;
+      rp.out[1] = size;
+      return;
+    }
     default:
       rp.result = CUDA_ERROR_NOT_SUPPORTED;
   }
@@ -385,7 +397,7 @@ void Worker::handle(const Request& rq, Reply& rp) {
     case Op::StreamCreate: case Op::StreamDestroy: case Op::StreamSynchronize:
     case Op::EventCreate: case Op::EventRecord: case Op::EventQuery: case Op::EventDestroy:
       return streamsAndEvents(rq, rp);
-    case Op::ModuleLoad: case Op::ModuleUnload: case Op::ModuleGetFunction:
+    case Op::ModuleLoad: case Op::ModuleUnload: case Op::ModuleGetFunction: case Op::FuncParamInfo:
       return modules(rq, rp);
     case Op::Launch:
       return launch(rq);

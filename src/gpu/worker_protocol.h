@@ -30,7 +30,7 @@ enum class Op : uint32_t {
   CtxRetain, CtxRelease, MemGetInfo,
   StreamCreate, StreamDestroy, StreamSynchronize,
   EventCreate, EventRecord, EventQuery, EventDestroy,
-  ModuleLoad, ModuleUnload, ModuleGetFunction,
+  ModuleLoad, ModuleUnload, ModuleGetFunction, FuncParamInfo,
   Launch,
   MemAlloc, MemAllocManaged, MemFree, MemcpyHtoD, MemcpyDtoH,
   PoolCreate, PoolDestroy, PoolSetAttribute, AllocFromPool, FreeAsync,

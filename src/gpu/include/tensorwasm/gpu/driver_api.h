@@ -147,6 +147,9 @@ struct DriverApi {
   CUresult (*cuMemAllocFromPoolAsync)(CUdeviceptr* ptr, size_t bytes, CUmemoryPool pool,
                                       CUstream stream) = nullptr;
   CUresult (*cuMemFreeAsync)(CUdeviceptr ptr, CUstream stream) = nullptr;
+  // CUDA 12.4+ (optional): a kernel's parameter layout, so launches can be checked against it.
+  CUresult (*cuFuncGetParamInfo)(CUfunction fn, size_t index, size_t* offset,
+                                 size_t* size) = nullptr;
 
   // Set by loadIsolatedDriver: the process id of the worker serving a device (0: none yet).
   int (*workerPid)(CUdevice dev) = nullptr;
