@@ -7,7 +7,8 @@
 // Errors are tw::Error of kind Gpu with a GpuErrc in `code` (gpuErrc() reads it back).
 //
 // Fault isolation: a sticky kernel fault (illegal address, trap) or a kernel past its
-// deadline resets the device's context at once and bumps the device's generation. Every
+// deadline resets the device's context at once and bumps the device's generation (with the
+// process runtime, the reset replaces the device's GPU worker process, see isolation.h). Every
 // session notices the new generation at its next call: kernels reload from the PTX it kept,
 // a launch that used only host regions is replayed, and device buffers report InvalidBuffer
 // "device reset".
