@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "gpu_fake_driver.h"
+#include "gpu_test_ptx.h"
 #include "tensorwasm/wasi/cuda.h"
 #include "test_wat.h"
 
@@ -53,8 +54,9 @@ struct Guest {
   std::shared_ptr<CudaGuestContext> cx;
   std::shared_ptr<Instance> inst;
 
-  Guest(std::shared_ptr<gpu::GpuRuntime> rt, CudaGuestConfig config = {}, int pages = 2) {
-    config.kernelTimeout = std::chrono::milliseconds(50);
+  Guest(std::shared_ptr<gpu::GpuRuntime> rt, CudaGuestConfig config = {}, int pages = 2,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(50)) {
+    config.kernelTimeout = timeout;
     cx = CudaGuestContext::create(std::move(rt), config);
     Linker linker;
     linkCuda(linker, cx);
@@ -315,6 +317,65 @@ TEST(GpuCudaHost, FaultingGuestBesideHealthyGuest) {
   EXPECT_EQ(good.lastError(), "device reset");
   EXPECT_GE(good.call("alloc", {Value::i64(64)}), 0);
   EXPECT_GE(bad.loadPtx(kPtx, "vadd"), 0);
+}
+
+// On the real GPU (skipped visibly without one): a guest's over-cap allocation gets -6 and a
+// following in-cap one succeeds; a guest whose kernel faults gets -5 while a healthy guest on
+// the same device gets correct results, -11 "device reset" for its lost buffer, and works on.
+TEST(GpuCudaHostReal, CapAndFaultIsolationThroughGuests) {
+  auto rt = gpu::GpuRuntime::process();
+  if (!rt->available()) {
+    const char* expect = std::getenv("TW_EXPECT_GPU");
+    if (expect && std::string(expect) == "1") FAIL() << "no CUDA device: " << rt->unavailableReason();
+    GTEST_SKIP() << "no CUDA device: " << rt->unavailableReason();
+  }
+  using std::chrono::seconds;
+  CudaGuestConfig capped;
+  capped.tenant = "guest-capped";
+  capped.memoryCap = 64ull << 20;
+  Guest healthy(rt, capped, 4, std::chrono::milliseconds(10000));
+  EXPECT_EQ(healthy.call("alloc", {Value::i64((64ll << 20) + 1)}), -6);
+  int64_t kept = healthy.call("alloc", {Value::i64(32ll << 20)});
+  ASSERT_GE(kept, 0) << healthy.lastError();
+  EXPECT_EQ(healthy.call("alloc", {Value::i64(40ll << 20)}), -6) << "32 + 40 MiB is over the 64 MiB cap";
+  EXPECT_GE(healthy.call("alloc", {Value::i64(16ll << 20)}), 0) << healthy.lastError();
+  int64_t vadd = healthy.loadPtx(tw::testing::kRealPtx, "vadd");
+  ASSERT_GE(vadd, 0) << healthy.lastError();
+
+  CudaGuestConfig other;
+  other.tenant = "guest-faulty";
+  Guest faulty(rt, other, 2, std::chrono::milliseconds(10000));
+  int64_t bad = faulty.loadPtx(tw::testing::kRealPtx, "fault");
+  ASSERT_GE(bad, 0) << faulty.lastError();
+  EXPECT_EQ(faulty.launch(bad, 0, 0), 0);
+  EXPECT_EQ(faulty.call("sync", {}), -5);
+  EXPECT_NE(faulty.lastError().find("fault"), std::string::npos) << faulty.lastError();
+
+  // The healthy guest: c = a + b over guest memory regions, every element checked.
+  const uint32_t n = 8192, a = 65536, b = a + 4 * n, c = b + 4 * n, recs = 200000;
+  for (uint32_t i = 0; i < n; ++i) {
+    float x = float(i), y = 0.5f * float(i), z = -1.0f;
+    healthy.put(a + 4 * i, &x, 4);
+    healthy.put(b + 4 * i, &y, 4);
+    healthy.put(c + 4 * i, &z, 4);
+  }
+  Args args;
+  args.region(a, 4 * n).region(b, 4 * n).region(c, 4 * n).rec(1, int32_t(n));
+  healthy.put(recs, args.bytes.data(), args.bytes.size());
+  EXPECT_EQ(healthy.launch(vadd, recs, uint32_t(args.bytes.size()), 256, {n / 256, 1, 1, 256, 1, 1}), 0)
+      << healthy.lastError();
+  for (uint32_t i = 0; i < n; ++i) {
+    float got;
+    std::memcpy(&got, healthy.mem() + c + 4 * i, 4);
+    ASSERT_EQ(got, 1.5f * float(i)) << "element " << i;
+  }
+  EXPECT_EQ(healthy.call("dtoh", {Value::i32(0), Value::i64(kept), Value::i64(0), Value::i32(16)}), -11);
+  EXPECT_EQ(healthy.lastError(), "device reset");
+  EXPECT_GE(healthy.call("alloc", {Value::i64(1 << 20)}), 0) << healthy.lastError();
+  int64_t empty = faulty.loadPtx(tw::testing::kRealPtx, "empty");
+  ASSERT_GE(empty, 0) << faulty.lastError();
+  EXPECT_EQ(faulty.launch(empty, 0, 0), 0);
+  EXPECT_EQ(faulty.call("sync", {}), 0) << faulty.lastError();
 }
 
 }  // namespace
