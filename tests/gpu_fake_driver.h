@@ -242,7 +242,7 @@ inline std::shared_ptr<const DriverApi> FakeCuda::api() {
     if (text.find("syntax error") != std::string::npos || text.find(".entry") == std::string::npos) {
       return CUDA_ERROR_INVALID_PTX;
     }
-    auto* mod = f.make(Module{current, f.devices[current].gen, {}, {}});
+    auto* mod = f.make(Module{current, f.devices[current].gen, {}, {}, {}});
     for (size_t pos = 0; (pos = text.find(".entry", pos)) != std::string::npos;) {
       pos += 6;
       while (pos < text.size() && text[pos] == ' ') ++pos;
