@@ -3,7 +3,7 @@
 //   session GpuSession::launch with a device buffer and a scalar (asynchronous path),
 //   guest  a Wasm guest calling wasi_cuda_launch with device-buffer records (asynchronous),
 // each timed as batches of 256 back-to-back launches (the queue drained, untimed, between
-// batches; for the session and the guest the time includes the GPU worker process handing
+// batches; the three paths interleaved round by round; for the session and the guest the time includes the GPU worker process handing
 // every launch to the driver, see isolation.h), reporting the p50 per-launch cost and the ratio to raw; then launch+sync p50 for
 // each. Prints "SKIPPED: no CUDA device (...)" and exits 0 without a GPU.
 #include <algorithm>
@@ -34,30 +34,37 @@ double p50(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// ns per launch, p50 over batches; `launch(n)` issues n launches, `drain()` waits.
-double perLaunch(const std::function<void(int)>& launch, const std::function<void()>& drain) {
-  launch(kBatch);  // warm-up
-  drain();
-  std::vector<double> samples;
-  for (int b = 0; b < kBatches; ++b) {
-    auto t0 = Clock::now();
-    launch(kBatch);
-    auto t1 = Clock::now();
-    drain();
-    samples.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / kBatch);
-  }
-  return p50(samples);
-}
+struct Path {
+  const char* name;
+  std::function<void(int)> launch;  // issues n launches
+  std::function<void()> drain;      // waits for them (untimed in the batch measure)
+  std::vector<double> perLaunch, launchSync;
+};
 
-double launchSync(const std::function<void(int)>& launch, const std::function<void()>& drain) {
-  std::vector<double> samples;
-  for (int i = 0; i < 2000; ++i) {
-    auto t0 = Clock::now();
-    launch(1);
-    drain();
-    samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
+// Interleaved, so drift of the machine or the driver over the run hits every path alike:
+// each round times one batch of every path, then one launch+sync of every path.
+void measure(std::vector<Path*> paths) {
+  for (Path* p : paths) {  // warm-up
+    p->launch(kBatch);
+    p->drain();
   }
-  return p50(samples);
+  for (int round = 0; round < kBatches; ++round) {
+    for (Path* p : paths) {
+      auto t0 = Clock::now();
+      p->launch(kBatch);
+      auto t1 = Clock::now();
+      p->drain();
+      p->perLaunch.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / kBatch);
+    }
+    for (int i = 0; i < 10; ++i) {
+      for (Path* p : paths) {
+        auto t0 = Clock::now();
+        p->launch(1);
+        p->drain();
+        p->launchSync.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
+      }
+    }
+  }
 }
 
 int fail(const char* what, const std::string& why) {
@@ -99,8 +106,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < count; ++i) d.cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, stream, params, nullptr);
   };
   auto rawDrain = [&] { d.cuStreamSynchronize(stream); };
-  double raw = perLaunch(rawLaunch, rawDrain);
-  double rawSync = launchSync(rawLaunch, rawDrain);
+  Path raw{"raw cuLaunchKernel", rawLaunch, rawDrain, {}, {}};
 
   // Through GpuSession.
   auto s = rt->openSession(SessionConfig{"bench", 1ull << 30, 0});
@@ -119,15 +125,19 @@ int main(int argc, char** argv) {
     flushGpuWorkers();  // counted: the launches are done once the worker handed them over
   };
   auto sessDrain = [&] { (void)session.sync(); };
-  double sess = perLaunch(sessLaunch, sessDrain);
-  double sessSync = launchSync(sessLaunch, sessDrain);
+  Path sess{"GpuSession::launch", sessLaunch, sessDrain, {}, {}};
 
   std::printf("device: %s\n", rt->info().devices[0].name.c_str());
-  std::printf("raw cuLaunchKernel      p50 %8.0f ns/launch   launch+sync p50 %8.0f ns\n", raw, rawSync);
-  std::printf("GpuSession::launch      p50 %8.0f ns/launch   launch+sync p50 %8.0f ns   ratio %.2fx\n",
-              sess, sessSync, sess / raw);
-
+  auto report = [&](Path& p, bool ratio) {
+    std::printf("%-23s p50 %8.0f ns/launch   launch+sync p50 %8.0f ns", p.name, p50(p.perLaunch),
+                p50(p.launchSync));
+    if (ratio) std::printf("   ratio %.2fx", p50(p.perLaunch) / p50(raw.perLaunch));
+    std::printf("\n");
+  };
   if (!kHaveLaunchGuest) {
+    measure({&raw, &sess});
+    report(raw, false);
+    report(sess, true);
     std::printf("guest: not built (wat2wasm missing at build time)\n");
     return 0;
   }
@@ -170,11 +180,12 @@ int main(int argc, char** argv) {
     flushGpuWorkers();
   };
   auto guestDrain = [&] { (void)g.call("sync", none); };
-  double guest = perLaunch(guestLaunch, guestDrain);
-  double guestSync = launchSync(guestLaunch, guestDrain);
-  std::printf("guest wasi_cuda_launch  p50 %8.0f ns/launch   launch+sync p50 %8.0f ns   ratio %.2fx\n",
-              guest, guestSync, guest / raw);
+  Path guest{"guest wasi_cuda_launch", guestLaunch, guestDrain, {}, {}};
+  measure({&raw, &sess, &guest});
+  report(raw, false);
+  report(sess, true);
+  report(guest, true);
   std::printf("acceptance: guest/raw %.2fx (target <= 1.2x), guest launch+sync %.1f us (target <= 15 us)\n",
-              guest / raw, guestSync / 1000.0);
+              p50(guest.perLaunch) / p50(raw.perLaunch), p50(guest.launchSync) / 1000.0);
   return 0;
 }

@@ -70,6 +70,7 @@ class WorkerProcess {
   pid_t pid_ = -1;  // fixed once started
   std::atomic<bool> dead_{false};
   uint32_t posted_ = 0;
+  uint32_t doneSeen_ = 0;  // the worker's `done` when last read
 };
 
 Result<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const IsolationOptions& options,
@@ -167,9 +168,10 @@ bool WorkerProcess::waitDone(uint32_t target, Clock::time_point deadline) {
 
 CUresult WorkerProcess::post(const Request& rq) {
   if (dead_.load()) return kWorkerLost;
-  if (posted_ - ch_->done.load(std::memory_order_acquire) >= kRingSlots &&
-      !waitDone(posted_ - kRingSlots + 1)) {
-    return kWorkerLost;
+  // The worker's counter is read only when the ring may be full: its line stays put.
+  if (posted_ - doneSeen_ >= kRingSlots) {
+    if (!waitDone(posted_ - kRingSlots + 1)) return kWorkerLost;
+    doneSeen_ = ch_->done.load(std::memory_order_acquire);
   }
   Request& slot = ch_->ring[posted_ % kRingSlots];
   size_t used = offsetof(Request, params) + (rq.op == Op::Launch ? rq.count * 8ull : 0);
@@ -182,6 +184,7 @@ CUresult WorkerProcess::post(const Request& rq) {
 CUresult WorkerProcess::call(const Request& rq, Reply& rp) {
   if (CUresult r = post(rq); r != CUDA_SUCCESS) return r;
   if (!waitDone(posted_)) return kWorkerLost;
+  doneSeen_ = posted_;
   rp = ch_->reply;
   return rp.result;
 }

@@ -424,12 +424,21 @@ int Worker::serve(pid_t parent) {
       if (getppid() != parent) return 0;  // the parent is gone: so are we
       continue;
     }
-    const Request& rq = ch_.ring[next % kRingSlots];
-    Reply rp;
-    handle(rq, rp);
-    if (!isAsync(rq.op)) ch_.reply = rp;
-    ch_.done.store(++next);  // seq_cst: pairs with the parent's parentAsleep store
-    if (ch_.parentAsleep.load()) futexWake(ch_.done);
+    // Everything posted so far; `done` (a line the parent reads) is published after each
+    // answered request, every 16 queued ones and at the end of the batch.
+    for (uint32_t sinceDone = 0; next != posted; ++sinceDone) {
+      const Request& rq = ch_.ring[next % kRingSlots];
+      Reply rp;
+      handle(rq, rp);
+      bool answered = !isAsync(rq.op);
+      if (answered) ch_.reply = rp;
+      ++next;
+      if (answered || sinceDone == 15 || next == posted) {
+        ch_.done.store(next);  // seq_cst: pairs with the parent's parentAsleep store
+        if (ch_.parentAsleep.load()) futexWake(ch_.done);
+        sinceDone = 0;
+      }
+    }
   }
 }
 
