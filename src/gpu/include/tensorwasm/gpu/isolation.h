@@ -11,7 +11,8 @@
 // Limits of the remote table: cuLaunchKernel's `params` must end with a null pointer and
 // each parameter is read as 8 bytes (the GPU layer passes every value in a uint64_t);
 // cuMemPoolSetAttribute takes 64-bit attribute values; JIT options other than the error log
-// buffer are ignored. Thread-safety: as DriverApi; calls to one device are serialized.
+// buffer are ignored. Thread-safety: as DriverApi; calls to one device are serialized. A child
+// made by fork() must not use its parent's isolated driver (the workers are the parent's).
 #pragma once
 
 #include <functional>
