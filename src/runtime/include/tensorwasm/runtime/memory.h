@@ -56,6 +56,9 @@ class Memory {
   // Public for the tiers' fast paths: base_ never changes; size_ changes on grow().
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
+  // The id of the copy-on-write image (image.h) mapped at base_, 0 if none: resetting to it
+  // again only has to drop the pages written since.
+  uint64_t mappedImage = 0;
 
  private:
   Memory() = default;
