@@ -80,3 +80,25 @@ TEST(CliApp, HostileModulesExitTwoFast) {
   auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
+
+TEST(CliApp, BenchPrintsColdAndWarmPercentiles) {
+  // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  //         (func (export "boom") unreachable))
+  const unsigned char wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x60, 0x02,
+                                0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x00, 0x03, 0x03, 0x02, 0x00, 0x01, 0x07,
+                                0x0e, 0x02, 0x03, 'a',  'd',  'd',  0x00, 0x00, 0x04, 'b',  'o',  'o',  'm',
+                                0x00, 0x01, 0x0a, 0x0d, 0x02, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b,
+                                0x03, 0x00, 0x00, 0x0b};
+  fs::path p = writeTemp("bench.wasm", std::string(reinterpret_cast<const char*>(wasm), sizeof wasm));
+  ::testing::internal::CaptureStdout();
+  int rc = run({"bench", p.c_str(), "--invoke", "add", "--args", "[1, 2]", "-n", "20"});
+  std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, kExitOk);
+  EXPECT_NE(out.find("cold (instantiate + call): p50"), std::string::npos) << out;
+  EXPECT_NE(out.find("warm (pooled, reset between calls): p50"), std::string::npos) << out;
+  EXPECT_NE(out.find("(n=20)"), std::string::npos) << out;
+  EXPECT_EQ(run({"bench", p.c_str(), "--invoke", "nope"}), kExitUsage);
+  EXPECT_EQ(run({"bench", p.c_str(), "--invoke", "add", "--args", "[1]"}), kExitUsage);
+  EXPECT_EQ(run({"bench", p.c_str(), "--invoke", "boom", "-n", "3"}), kExitTrap);
+  fs::remove(p);
+}

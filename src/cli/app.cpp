@@ -39,6 +39,7 @@ int runMain(int argc, const char* const* argv) {
   addInspectCommand(app, action);
   addWastCommand(app, action);
   addGpuCommand(app, action);
+  addBenchCommand(app, action);
 
   try {
     app.parse(static_cast<int>(own.size()), own.data());

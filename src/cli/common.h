@@ -27,6 +27,7 @@ void addValidateCommand(CLI::App& app, CommandAction& action);
 void addInspectCommand(CLI::App& app, CommandAction& action);
 void addWastCommand(CLI::App& app, CommandAction& action);
 void addGpuCommand(CLI::App& app, CommandAction& action);
+void addBenchCommand(CLI::App& app, CommandAction& action);
 
 // The whole file; Io error naming the path when it cannot be read.
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path);
