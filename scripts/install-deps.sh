@@ -10,6 +10,7 @@ packages=(
   wabt binaryen nodejs
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
+  libssl-dev libzstd-dev
 )
 
 missing=()

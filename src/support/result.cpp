@@ -18,6 +18,7 @@ const char* errorKindName(ErrorKind kind) {
     case ErrorKind::Io: return "io";
     case ErrorKind::Usage: return "usage";
     case ErrorKind::Gpu: return "gpu";
+    case ErrorKind::Storage: return "storage";
   }
   return "unknown";
 }

@@ -26,6 +26,7 @@ enum class ErrorKind : uint8_t {
   Io,             // host I/O failed
   Usage,          // bad arguments from a user
   Gpu,            // the GPU layer refused or failed (GpuErrc in `code`)
+  Storage,        // the artifact store refused or failed (StorageErrc in `code`)
 };
 
 const char* errorKindName(ErrorKind kind);
