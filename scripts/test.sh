@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: install dependencies, build, run the official spec suite, the unit and
-# differential tests, a 60-second fuzz run, and the unit tests again under ASan+UBSan.
+# differential tests, a 60-second fuzz run (and 20 s on the artifact envelope reader), and
+# the unit tests again under ASan+UBSan.
 # Environment: FUZZ_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,16 @@ build-asan/fuzz/fuzz_module -max_total_time="${FUZZ_SECONDS:-60}" -max_len=65536
   -rss_limit_mb=4096 -print_final_stats=1 "$corpus" > "$logs/fuzz.txt" 2>&1 \
   || { tail -n 60 "$logs/fuzz.txt"; exit 1; }
 grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz.txt" || tail -n 3 "$logs/fuzz.txt"
+
+echo "== fuzz: artifact envelope reader for ${FUZZ_ARTIFACT_SECONDS:-20}s"
+mkdir -p build-asan/fuzz-corpus-artifact
+# One seed that reaches decompression: mode byte 1, a zero digest, a real zstd frame.
+command -v zstd > /dev/null && { printf '\001'; head -c 32 /dev/zero; printf 'tensorwasm' | zstd -q -c; } \
+  > build-asan/fuzz-corpus-artifact/seed-frame
+build-asan/fuzz/fuzz_artifact -max_total_time="${FUZZ_ARTIFACT_SECONDS:-20}" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=4096 -print_final_stats=1 build-asan/fuzz-corpus-artifact > "$logs/fuzz-artifact.txt" 2>&1 \
+  || { tail -n 60 "$logs/fuzz-artifact.txt"; exit 1; }
+grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz-artifact.txt" || tail -n 3 "$logs/fuzz-artifact.txt"
 
 echo "== unit tests under ASan+UBSan"
 (cd build-asan && ctest --output-on-failure -j2 --timeout 600)

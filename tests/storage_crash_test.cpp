@@ -70,9 +70,16 @@ TEST_F(StorageCrash, SigkilledWritersLeaveOnlyCompleteBlobs) {
   ArtifactStore store = ArtifactStore::open(StoreOptions(tmp.path(), keyA())).value();
   std::mt19937 rng(20240606);
   auto start = std::chrono::steady_clock::now();
-  int iterations = 0, killedMidway = 0;
+  int iterations = 0;
   size_t reportedPuts = 0;
-  for (uint32_t it = 0; it < 400 && std::chrono::steady_clock::now() - start < std::chrono::seconds(10); ++it) {
+  // Kill moments are drawn from [0, maxDelay); maxDelay adapts so that some puts complete and
+  // some are cut, whether a put takes 5 ms here or 100 ms under a sanitizer.
+  int64_t maxDelayUs = 40000;
+  auto keepGoing = [&](uint32_t it) {
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    return it < 400 && (elapsed < std::chrono::seconds(10) || (it < 100 && elapsed < std::chrono::seconds(16)));
+  };
+  for (uint32_t it = 0; keepGoing(it); ++it) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
     pid_t pid = ::fork();
@@ -82,18 +89,19 @@ TEST_F(StorageCrash, SigkilledWritersLeaveOnlyCompleteBlobs) {
       runWriter(tmp.path(), it, fds[1]);
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 40000));
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % maxDelayUs));
     ::kill(pid, SIGKILL);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(status)) << "writer failed on its own, exit " << WEXITSTATUS(status);
-    killedMidway += WTERMSIG(status) == SIGKILL;
     std::vector<uint32_t> reports = readReports(fds[0]);
     ::close(fds[0]);
     for (uint32_t index : reports) expectReadable(store, sha256(payloadFor(seedAt(it, index))));
     if (::testing::Test::HasFatalFailure()) return;
     reportedPuts += reports.size();
     ++iterations;
+    if (reports.empty()) maxDelayUs = std::min<int64_t>(maxDelayUs * 5 / 4, 2000000);
+    if (reports.size() > 4) maxDelayUs = std::max<int64_t>(maxDelayUs * 4 / 5, 5000);
   }
   auto killingDone = std::chrono::steady_clock::now();
   size_t temps = 0, tornTemps = 0, blobs = 0;
@@ -126,13 +134,14 @@ TEST_F(StorageCrash, SigkilledWritersLeaveOnlyCompleteBlobs) {
     expectReadable(store, entry.digest);
     ++blobs;
   }
-  std::cout << "[ crash    ] " << iterations << " writers killed (" << killedMidway << " by SIGKILL), "
+  std::cout << "[ crash    ] " << iterations << " writers SIGKILLed (kill delay now up to " << maxDelayUs / 1000 << " ms), "
             << reportedPuts << " reported puts, " << blobs << " blobs listed and verified, " << temps
             << " leftover temp files ignored (" << tornTemps << " torn); "
             << std::chrono::duration<double>(killingDone - start).count() << " s killing, "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - killingDone).count()
             << " s final check\n";
   EXPECT_GE(iterations, 100);
+  EXPECT_GT(temps, 0u);  // some kills landed inside a put
   EXPECT_GT(reportedPuts, 0u);
   EXPECT_GT(blobs, 0u);
   // Sweeping the crashed writers' temp files leaves every blob in place.

@@ -4,6 +4,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,7 @@ namespace tw::storage {
 namespace {
 
 constexpr size_t kChunkBytes = 256 << 10;
+constexpr size_t kMinChunkBytes = 4 << 10;
 // The decoder refuses frames whose window is above 2^27 (128 MiB), zstd's own default limit,
 // so a crafted frame header cannot make it allocate more.
 constexpr int kMaxWindowLog = 27;
@@ -27,6 +29,14 @@ struct CctxDeleter {
 
 Error zstdError(StorageErrc code, const char* what, size_t ret) {
   return storageError(code, std::string(what) + ": " + ZSTD_getErrorName(ret));
+}
+
+// Output buffer size: the frame's declared content size, untrusted and so only a hint, keeps
+// small artifacts from paying for a large buffer.
+size_t chunkBytesFor(std::span<const uint8_t> frame) {
+  unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR) return kChunkBytes;
+  return static_cast<size_t>(std::clamp<unsigned long long>(declared, kMinChunkBytes, kChunkBytes));
 }
 
 }  // namespace
@@ -54,13 +64,14 @@ Result<uint64_t> decompressFrame(std::span<const uint8_t> frame, uint64_t cap,
   std::unique_ptr<ZSTD_DCtx, DctxDeleter> dctx(ZSTD_createDCtx());
   if (!dctx) return storageError(StorageErrc::Internal, "zstd: cannot create a decompressor");
   ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, kMaxWindowLog);
-  std::vector<uint8_t> chunk(kChunkBytes);
+  const size_t chunkBytes = chunkBytesFor(frame);
+  auto chunk = std::make_unique_for_overwrite<uint8_t[]>(chunkBytes);
   ZSTD_inBuffer in{frame.data(), frame.size(), 0};
   uint64_t total = 0;
   for (;;) {
     uint64_t left = cap - total;  // total <= cap here; written so cap = UINT64_MAX cannot wrap
-    size_t room = left >= chunk.size() ? chunk.size() : static_cast<size_t>(left + 1);
-    ZSTD_outBuffer out{chunk.data(), room, 0};
+    size_t room = left >= chunkBytes ? chunkBytes : static_cast<size_t>(left + 1);
+    ZSTD_outBuffer out{chunk.get(), room, 0};
     size_t ret = ZSTD_decompressStream(dctx.get(), &out, &in);
     if (ZSTD_isError(ret)) return zstdError(StorageErrc::Decompression, "corrupt frame", ret);
     total += out.pos;
@@ -68,7 +79,7 @@ Result<uint64_t> decompressFrame(std::span<const uint8_t> frame, uint64_t cap,
       return storageError(StorageErrc::TooLarge,
                           "payload exceeds the cap of " + std::to_string(cap) + " bytes");
     }
-    if (out.pos > 0) TW_TRY(sink(std::span<const uint8_t>(chunk.data(), out.pos)));
+    if (out.pos > 0) TW_TRY(sink(std::span<const uint8_t>(chunk.get(), out.pos)));
     if (ret == 0) break;  // the frame is complete and flushed
     if (in.pos == in.size && out.pos < room) {
       return storageError(StorageErrc::Decompression, "frame is truncated");
