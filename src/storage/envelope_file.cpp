@@ -3,6 +3,7 @@
 // decompressed afterwards, so nothing read after the MAC check is ever trusted.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "envelope_parts.h"
 #include "file_util.h"
@@ -53,19 +54,27 @@ Result<Digest> streamedMacCheck(const OpenedEnvelope& env, const std::filesystem
   return claimed;
 }
 
+// File bytes, uninitialized before the read: zero-filling up to hundreds of MiB first would
+// cost as much as the read itself.
+struct FileBytes {
+  std::unique_ptr<uint8_t[]> data;
+  size_t size = 0;
+  std::span<const uint8_t> span() const { return {data.get(), size}; }
+};
+
 // The whole file, after its prefix and MAC have been checked. A file too big to hold a payload
 // within the cap is still MAC-checked, streamed, so that BadHmac takes precedence.
-Result<std::vector<uint8_t>> readVerified(const std::filesystem::path& path, const Key& key,
-                                          uint64_t maxPayloadBytes) {
+Result<FileBytes> readVerified(const std::filesystem::path& path, const Key& key,
+                               uint64_t maxPayloadBytes) {
   TW_ASSIGN(OpenedEnvelope env, openChecked(path));
   if (env.size > kEnvelopeMinSize + maxFrameBytes(maxPayloadBytes)) {
     TW_TRY(streamedMacCheck(env, path, key));
     return storageError(StorageErrc::TooLarge, path.string() + " is " + std::to_string(env.size) +
                                                    " bytes, too large for the payload cap");
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(env.size));
-  TW_TRY(readExactlyAt(env.file.fd(), path, 0, bytes));
-  TW_TRY(checkEnvelopeMac(bytes, key));
+  FileBytes bytes{std::make_unique_for_overwrite<uint8_t[]>(env.size), static_cast<size_t>(env.size)};
+  TW_TRY(readExactlyAt(env.file.fd(), path, 0, {bytes.data.get(), bytes.size}));
+  TW_TRY(checkEnvelopeMac(bytes.span(), key));
   return bytes;
 }
 
@@ -73,8 +82,8 @@ Result<std::vector<uint8_t>> readVerified(const std::filesystem::path& path, con
 
 Result<uint64_t> openEnvelopeFile(const std::filesystem::path& path, const Key& key,
                                   const OpenOptions& options, const PayloadSink& sink) {
-  TW_ASSIGN(std::vector<uint8_t> bytes, readVerified(path, key, options.maxPayloadBytes));
-  return openAuthenticated(bytes, options, sink);
+  TW_ASSIGN(FileBytes bytes, readVerified(path, key, options.maxPayloadBytes));
+  return openAuthenticated(bytes.span(), options, sink);
 }
 
 Result<Digest> verifyEnvelopeFile(const std::filesystem::path& path, const Key& key) {
