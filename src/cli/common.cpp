@@ -46,6 +46,7 @@ int exitCodeFor(const Error& error) {
       return kExitUsage;
     case ErrorKind::Link:
     case ErrorKind::Gpu:
+    case ErrorKind::Storage:
       return kExitGeneric;
   }
   return kExitGeneric;
