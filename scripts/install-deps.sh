@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache git python3 xz-utils pkg-config
   clang-19 lld-19 libclang-rt-19-dev
+  llvm-22-dev
   wasi-libc libclang-rt-19-dev-wasm32
   wabt binaryen nodejs
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -7,6 +7,9 @@
 
 #include "tensorwasm/cli/app.h"
 #include "tensorwasm/exec/interpreter.h"
+#ifdef TW_ENABLE_JIT
+#include "tensorwasm/jit/jit.h"
+#endif
 #include "tensorwasm/runtime/trap.h"
 
 namespace tw::cli {
@@ -22,7 +25,11 @@ Result<std::vector<uint8_t>> readFileBytes(const std::string& path) {
 Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name) {
   if (name == "interp" || name == "auto") return makeInterpreterTier();
   if (name == "jit") {
+#ifdef TW_ENABLE_JIT
+    return makeJitTier();
+#else
     return makeError(ErrorKind::Unsupported, "optimizing tier not available in this build (use --tier interp)");
+#endif
   }
   return makeError(ErrorKind::Usage, "unknown tier '" + name + "' (expected interp, jit or auto)");
 }

@@ -32,8 +32,9 @@ void addBenchCommand(CLI::App& app, CommandAction& action);
 // The whole file; Io error naming the path when it cannot be read.
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path);
 
-// An execution tier by --tier name: "interp" and "auto" give the interpreter (the only tier
-// built today); "jit" is an Unsupported error ("optimizing tier not available").
+// An execution tier by --tier name: "interp" and "auto" give the interpreter; "jit" gives the
+// optimizing tier, or an Unsupported error ("optimizing tier not available") in a build
+// without LLVM (TW_ENABLE_JIT off).
 Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name);
 
 // Prints "error: <cause>" (and a trap's backtrace) to stderr and returns the exit code.

@@ -27,6 +27,7 @@ int runWastCommand(const WastArgs& args) {
   if (!tier.ok()) return reportTierError(tier.error());
   WastOptions options;
   options.verbose = args.verbose;
+  options.tier = args.tier;
   options.isolate = !args.noIsolate;
   Result<std::chrono::nanoseconds> timeout = parseDuration(args.timeout);
   if (!timeout.ok()) return reportError(timeout.error());

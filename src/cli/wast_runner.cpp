@@ -98,6 +98,13 @@ std::string errorText(const Error& e) {
   return std::string(errorKindName(e.kind)) + " error: " + e.describe();
 }
 
+// The tier named by WastOptions::tier; the interpreter when that name builds no tier
+// (wast_command reports such a name before running anything).
+std::unique_ptr<ExecutionTier> tierNamed(const std::string& name) {
+  Result<std::unique_ptr<ExecutionTier>> tier = makeTier(name);
+  return tier.ok() ? std::move(tier).value() : makeInterpreterTier();
+}
+
 class ScriptRunner {
  public:
   ScriptRunner(fs::path dir, std::string name, const WastOptions& options, std::ostream& out)
@@ -105,7 +112,7 @@ class ScriptRunner {
         name_(std::move(name)),
         options_(options),
         out_(out),
-        engine_(options.engine, makeInterpreterTier()),
+        engine_(options.engine, tierNamed(options.tier)),
         watchdog_(interrupt_) {
     callOptions_.interrupt = &interrupt_;
   }

@@ -133,7 +133,7 @@ bool runFunction(ExecState* st, Instance& instance, const CompiledFunc* callee, 
 
 bool callExternal(ExecState* st, const Function* fn, uint64_t* argSlots) {
   const FuncType& type = fn->type;
-  if (!fn->isHost()) {
+  if (!fn->isHost() && isInterpreted(*fn->instance)) {
     return runFunction(st, *fn->instance, static_cast<const CompiledFunc*>(fn->code), argSlots);
   }
   // Host calls are on the GPU launch path: no heap allocation for typical arities.
@@ -162,8 +162,16 @@ bool callExternal(ExecState* st, const Function* fn, uint64_t* argSlots) {
   for (ValType t : type.results) resultSlots += slotCount(t);
   uint64_t* savedNested = st->nestedBase;
   st->nestedBase = argSlots + std::max(slot, resultSlots);
-  HostCall call{*st->instance, st->instance->memory.get()};
-  Result<void> r = fn->host(call, std::span<const Value>(a, type.params.size()), results);
+  std::span<const Value> argSpan(a, type.params.size());
+  Result<void> r;
+  if (fn->isHost()) {
+    HostCall call{*st->instance, st->instance->memory.get()};
+    r = fn->host(call, argSpan, results);
+  } else {  // a function compiled by another tier
+    CallOptions options;
+    options.interrupt = st->interrupt;
+    r = fn->instance->compiled().code().invoke(*fn->instance, *fn, argSpan, results, options);
+  }
   st->nestedBase = savedNested;
   if (!r.ok()) {
     raiseError(st, r.takeError());

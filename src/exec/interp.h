@@ -110,9 +110,13 @@ inline void wr(uint64_t* fp, uint32_t slot, T v) {
   std::memcpy(fp + slot, &v, sizeof(T));
 }
 
-// Calls a host function or a wasm function of another instance with arguments in
-// argSlots (results written there too). Returns false after recording a trap/error.
+// Calls a host function or a wasm function of another instance (of this or another tier)
+// with arguments in argSlots (results written there too). Returns false after recording a
+// trap/error.
 bool callExternal(ExecState* st, const Function* fn, uint64_t* argSlots);
+// Whether `instance`'s functions run on this tier (an engine's other tier may have compiled
+// modules it cannot, e.g. the optimizing tier leaves SIMD modules to the interpreter).
+bool isInterpreted(const Instance& instance);
 // Runs compiled function `callee` of `instance` with its frame at `fp` (arguments already
 // in place). Nested-safe. Returns false after recording a trap/error.
 bool runFunction(ExecState* st, Instance& instance, const CompiledFunc* callee, uint64_t* fp);

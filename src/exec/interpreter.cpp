@@ -108,6 +108,10 @@ class InterpreterTier final : public ExecutionTier {
 
 }  // namespace
 
+bool isInterpreted(const Instance& instance) {
+  return dynamic_cast<const InterpCode*>(&instance.compiled().code()) != nullptr;
+}
+
 Handler simpleHandler(Opcode op) {
   static const HandlerTable handlers;
   return handlers.table[static_cast<size_t>(op)];

@@ -43,6 +43,7 @@ Result<WastExclusions> loadWastExclusions(const std::string& path);
 
 struct WastOptions {
   EngineConfig engine;        // limits for each script's engine
+  std::string tier = "interp";  // --tier name of each script's engine (checked by the caller)
   bool verbose = false;       // print each failure with its line and reason
   std::chrono::milliseconds commandTimeout{60'000};  // a hung command is interrupted
   WastExclusions exclusions;

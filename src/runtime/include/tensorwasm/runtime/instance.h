@@ -30,7 +30,8 @@ struct CallOptions {
   const std::atomic<bool>* interrupt = nullptr;
 };
 
-// What a tier produced for one module. Implementations: the interpreter (exec/).
+// What a tier produced for one module. Implementations: the interpreter (exec/) and the
+// optimizing tier (jit/).
 class TierCode {
  public:
   virtual ~TierCode() = default;
@@ -106,6 +107,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::shared_ptr<Memory> memory;  // null if the module has no memory
   std::vector<uint8_t> droppedElems;
   std::vector<uint8_t> droppedDatas;
+  // Per-instance state of the tier that compiled the module (set by TierCode::bind).
+  std::shared_ptr<void> tierData;
 
  private:
   friend class Linker;

@@ -1,0 +1,158 @@
+// Module-level translation: LLVM types of Wasm values and functions, helper declarations,
+// one function per Wasm function, entry trampolines, and the address arrays the runtime
+// looks up after compilation.
+#include <llvm/IR/Constants.h>
+
+#include "translator.h"
+
+namespace tw::jit {
+
+ModuleTranslator::ModuleTranslator(const Module& wasm, llvm::Module& ir)
+    : wasm(wasm), ir(ir), ctx(ir.getContext()) {
+  voidTy = llvm::Type::getVoidTy(ctx);
+  i1 = llvm::Type::getInt1Ty(ctx);
+  i8 = llvm::Type::getInt8Ty(ctx);
+  i16 = llvm::Type::getInt16Ty(ctx);
+  i32 = llvm::Type::getInt32Ty(ctx);
+  i64 = llvm::Type::getInt64Ty(ctx);
+  f32 = llvm::Type::getFloatTy(ctx);
+  f64 = llvm::Type::getDoubleTy(ctx);
+  ptr = llvm::PointerType::get(ctx, 0);
+}
+
+llvm::Type* ModuleTranslator::type(ValType t) const {
+  switch (t) {
+    case ValType::I32: return i32;
+    case ValType::I64: return i64;
+    case ValType::F32: return f32;
+    case ValType::F64: return f64;
+    case ValType::FuncRef:
+    case ValType::ExternRef: return ptr;
+    case ValType::V128: break;
+  }
+  return i64;  // v128 never reaches the translator (SIMD modules use the interpreter)
+}
+
+llvm::FunctionType* ModuleTranslator::signature(const FuncType& ft) const {
+  std::vector<llvm::Type*> params = {ptr, ptr};
+  for (ValType t : ft.params) params.push_back(type(t));
+  llvm::Type* result = voidTy;
+  if (ft.results.size() == 1) result = type(ft.results[0]);
+  if (ft.results.size() > 1) {
+    std::vector<llvm::Type*> fields;
+    for (ValType t : ft.results) fields.push_back(type(t));
+    result = llvm::StructType::get(ctx, fields);
+  }
+  return llvm::FunctionType::get(result, params, false);
+}
+
+// Must match the C++ signatures in runtime.cpp.
+llvm::FunctionType* ModuleTranslator::helperType(Helper h) const {
+  auto fn = [](llvm::Type* r, std::initializer_list<llvm::Type*> ps) {
+    return llvm::FunctionType::get(r, std::vector<llvm::Type*>(ps), false);
+  };
+  switch (h) {
+    case Helper::Trap: return fn(voidTy, {ptr, i32});
+    case Helper::Call: return fn(voidTy, {ptr, ptr, ptr, ptr});
+    case Helper::Indirect: return fn(ptr, {ptr, ptr, i32, i32, i32, ptr});
+    case Helper::MemoryGrow: return fn(i32, {ptr, i32});
+    case Helper::MemoryInit: return fn(voidTy, {ptr, ptr, i32, i32, i32, i32});
+    case Helper::MemoryCopy:
+    case Helper::MemoryFill: return fn(voidTy, {ptr, ptr, i32, i32, i32});
+    case Helper::DataDrop:
+    case Helper::ElemDrop: return fn(voidTy, {ptr, i32});
+    case Helper::TableGet: return fn(ptr, {ptr, ptr, i32, i32});
+    case Helper::TableSet: return fn(voidTy, {ptr, ptr, i32, i32, ptr});
+    case Helper::TableSize: return fn(i32, {ptr, i32});
+    case Helper::TableGrow: return fn(i32, {ptr, i32, ptr, i32});
+    case Helper::TableFill: return fn(voidTy, {ptr, ptr, i32, i32, ptr, i32});
+    case Helper::TableCopy:
+    case Helper::TableInit: return fn(voidTy, {ptr, ptr, i32, i32, i32, i32, i32});
+    case Helper::Count: break;
+  }
+  return fn(voidTy, {});
+}
+
+llvm::FunctionCallee ModuleTranslator::helper(Helper h) {
+  llvm::FunctionCallee& slot = helpers_[static_cast<size_t>(h)];
+  if (!slot) {
+    slot = ir.getOrInsertFunction(helperSymbol(h), helperType(h));
+    auto* f = llvm::cast<llvm::Function>(slot.getCallee());
+    if (h == Helper::Trap) {
+      f->setDoesNotReturn();
+      f->addFnAttr(llvm::Attribute::Cold);
+    }
+  }
+  return slot;
+}
+
+namespace {
+// Symbol names keep the Wasm name readable but plain: LLVM makes duplicates unique.
+std::string symbolName(const Module& m, uint32_t funcIndex) {
+  std::string name = m.functionName(FuncIdx(funcIndex));
+  for (char& c : name) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '.' || c == '$';
+    if (!plain) c = '_';
+  }
+  return name.empty() ? "func" + std::to_string(funcIndex) : name;
+}
+}  // namespace
+
+Result<void> ModuleTranslator::run() {
+  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) {
+    uint32_t index = wasm.numImportedFuncs + i;
+    auto* f = llvm::Function::Create(signature(wasm.funcType(FuncIdx(index))),
+                                     llvm::GlobalValue::InternalLinkage, symbolName(wasm, index), ir);
+    f->addFnAttr(llvm::Attribute::NoUnwind);
+    // Recursion must reach the stack check in the prologue: no tail-recursion-to-loop
+    // rewriting, no sibling calls that reuse the caller's frame.
+    f->addFnAttr("disable-tail-calls", "true");
+    functions_.push_back(f);
+  }
+  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) {
+    FunctionTranslator ft(*this, i);
+    TW_TRY(ft.run());
+  }
+  std::vector<llvm::Function*> entries;
+  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) entries.push_back(makeEntry(i));
+  emitAddressArray("tw.natives", functions_);
+  emitAddressArray("tw.entries", entries);
+  return {};
+}
+
+// void entry(thread, instance, slots): arguments from slots, results back into them.
+llvm::Function* ModuleTranslator::makeEntry(uint32_t bodyIndex) {
+  llvm::Function* target = functions_[bodyIndex];
+  const FuncType& ft = wasm.funcType(FuncIdx(wasm.numImportedFuncs + bodyIndex));
+  auto* entryType = llvm::FunctionType::get(voidTy, {ptr, ptr, ptr}, false);
+  auto* entry = llvm::Function::Create(entryType, llvm::GlobalValue::InternalLinkage,
+                                       target->getName() + ".entry", ir);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "", entry));
+  llvm::Value* slots = entry->getArg(2);
+  std::vector<llvm::Value*> args = {entry->getArg(0), entry->getArg(1)};
+  for (size_t k = 0; k < ft.params.size(); ++k) {
+    args.push_back(b.CreateLoad(type(ft.params[k]), b.CreateConstGEP1_64(i64, slots, k)));
+  }
+  llvm::Value* ret = b.CreateCall(target, args);
+  for (size_t k = 0; k < ft.results.size(); ++k) {
+    llvm::Value* v = ft.results.size() == 1 ? ret : b.CreateExtractValue(ret, {static_cast<unsigned>(k)});
+    b.CreateStore(v, b.CreateConstGEP1_64(i64, slots, k));
+  }
+  b.CreateRetVoid();
+  return entry;
+}
+
+void ModuleTranslator::emitAddressArray(const char* name, const std::vector<llvm::Function*>& fns) {
+  auto* type = llvm::ArrayType::get(ptr, fns.size());
+  std::vector<llvm::Constant*> items(fns.begin(), fns.end());
+  new llvm::GlobalVariable(ir, type, true, llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(type, items), name);
+}
+
+Result<void> translateModule(const Module& wasm, llvm::Module& ir) {
+  ModuleTranslator mt(wasm, ir);
+  return mt.run();
+}
+
+}  // namespace tw::jit
