@@ -17,6 +17,13 @@ build/src/cli/tensorwasm wast build/wasm-2.0/json/*.json build/wasm-2.0/json/sim
   > "$logs/spec.txt" 2>&1 || { grep -v " 0 failed" "$logs/spec.txt"; exit 1; }
 tail -n 1 "$logs/spec.txt"
 
+echo "== official spec suite (json/ and json/simd/, optimizing tier): same totals as the interpreter"
+build/src/cli/tensorwasm wast --tier jit build/wasm-2.0/json/*.json build/wasm-2.0/json/simd/*.json \
+  > "$logs/spec-jit.txt" 2>&1 || { grep -v " 0 failed" "$logs/spec-jit.txt"; exit 1; }
+tail -n 1 "$logs/spec-jit.txt"
+[ "$(tail -n 1 "$logs/spec-jit.txt")" = "$(tail -n 1 "$logs/spec.txt")" ] \
+  || { echo "jit totals differ from the interpreter's"; exit 1; }
+
 echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer (+ libFuzzer coverage)"
 bash scripts/build.sh build-asan -DTW_SANITIZE=ON -DTW_FUZZ=ON
 
