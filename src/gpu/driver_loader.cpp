@@ -9,15 +9,10 @@
 #include <cstdio>
 
 #include "tensorwasm/gpu/driver_api.h"
+#include "tensorwasm/gpu/gpu.h"
 
 namespace tw::gpu {
 namespace {
-
-Error noGpu(std::string reason) {
-  Error e = makeError(ErrorKind::Gpu, std::move(reason));
-  e.code = 1;  // GpuErrc::NotAvailable
-  return e;
-}
 
 template <typename Fn>
 bool resolve(void* lib, Fn& slot, const char* symbol, std::string& missing) {
@@ -45,15 +40,15 @@ std::string DriverApi::describe(CUresult r) const {
 Result<void> initDriver(const DriverApi& api) {
   CUresult r = api.cuInit(0);
   if (r == CUDA_ERROR_STUB_LIBRARY) {
-    return noGpu("the CUDA library found is the toolkit's stub (CUDA_ERROR_STUB_LIBRARY): no "
+    return gpuError(GpuErrc::NotAvailable, "the CUDA library found is the toolkit's stub (CUDA_ERROR_STUB_LIBRARY): no "
                  "NVIDIA driver is installed");
   }
-  if (r == CUDA_ERROR_NO_DEVICE) return noGpu("the NVIDIA driver reports no CUDA device");
-  if (r != CUDA_SUCCESS) return noGpu("cuInit failed: " + api.describe(r));
+  if (r == CUDA_ERROR_NO_DEVICE) return gpuError(GpuErrc::NotAvailable, "the NVIDIA driver reports no CUDA device");
+  if (r != CUDA_SUCCESS) return gpuError(GpuErrc::NotAvailable, "cuInit failed: " + api.describe(r));
   int count = 0;
   r = api.cuDeviceGetCount(&count);
-  if (r != CUDA_SUCCESS) return noGpu("cuDeviceGetCount failed: " + api.describe(r));
-  if (count <= 0) return noGpu("the NVIDIA driver reports no CUDA device");
+  if (r != CUDA_SUCCESS) return gpuError(GpuErrc::NotAvailable, "cuDeviceGetCount failed: " + api.describe(r));
+  if (count <= 0) return gpuError(GpuErrc::NotAvailable, "the NVIDIA driver reports no CUDA device");
   return {};
 }
 
@@ -61,7 +56,7 @@ Result<std::shared_ptr<const DriverApi>> loadCudaDriver(const char* path) {
   void* lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     const char* why = dlerror();
-    return noGpu(std::string("no NVIDIA driver: cannot load ") + path + " (" +
+    return gpuError(GpuErrc::NotAvailable, std::string("no NVIDIA driver: cannot load ") + path + " (" +
                  (why ? why : "not found") + ")");
   }
   auto api = std::make_shared<DriverApi>();
@@ -100,7 +95,7 @@ Result<std::shared_ptr<const DriverApi>> loadCudaDriver(const char* path) {
   ok &= resolve(lib, api->cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2", missing);
   if (!ok) {
     // Keep the library: unloading a half-initialized driver is not worth the risk.
-    return noGpu("the NVIDIA driver is too old: missing entry point " + missing);
+    return gpuError(GpuErrc::NotAvailable, "the NVIDIA driver is too old: missing entry point " + missing);
   }
   // Memory pools (CUDA 11.2+) are optional: without them allocations use cuMemAlloc and the
   // in-process counter alone enforces the cap.

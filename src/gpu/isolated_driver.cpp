@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 
+#include "tensorwasm/gpu/gpu.h"
 #include "tensorwasm/gpu/isolation.h"
 #include "worker_protocol.h"
 
@@ -32,12 +33,6 @@ using Clock = std::chrono::steady_clock;
 
 // What a call on a dead worker returns: sticky, so the caller rebuilds the device.
 constexpr CUresult kWorkerLost = CUDA_ERROR_LAUNCH_FAILED;
-
-Error noGpu(std::string reason) {
-  Error e = makeError(ErrorKind::Gpu, std::move(reason));
-  e.code = 1;  // GpuErrc::NotAvailable
-  return e;
-}
 
 class WorkerProcess {
  public:
@@ -78,10 +73,10 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const IsolationOptio
   std::unique_ptr<WorkerProcess> w(new WorkerProcess());
   w->fd_ = memfd_create("tensorwasm-gpu-channel", MFD_CLOEXEC);
   if (w->fd_ < 0 || ftruncate(w->fd_, sizeof(Channel)) != 0) {
-    return noGpu(std::string("cannot create the GPU worker's channel: ") + std::strerror(errno));
+    return gpuError(GpuErrc::NotAvailable, std::string("cannot create the GPU worker's channel: ") + std::strerror(errno));
   }
   void* mem = mmap(nullptr, sizeof(Channel), PROT_READ | PROT_WRITE, MAP_SHARED, w->fd_, 0);
-  if (mem == MAP_FAILED) return noGpu("cannot map the GPU worker's channel");
+  if (mem == MAP_FAILED) return gpuError(GpuErrc::NotAvailable, "cannot map the GPU worker's channel");
   w->ch_ = static_cast<Channel*>(mem);
 
   std::vector<std::string> args = {options.executable, kWorkerFlag, std::to_string(device)};
@@ -103,7 +98,7 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const IsolationOptio
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     w->pid_ = -1;
-    return noGpu("cannot start the GPU worker process " + options.executable + ": " +
+    return gpuError(GpuErrc::NotAvailable, "cannot start the GPU worker process " + options.executable + ": " +
                  std::strerror(rc));
   }
   // The worker loads the driver before it reads the first request; Init reports how it went.
@@ -119,7 +114,7 @@ Result<std::unique_ptr<WorkerProcess>> WorkerProcess::start(const IsolationOptio
     std::string why = answered && rp.dataLen
                           ? std::string(reinterpret_cast<const char*>(w->data()), rp.dataLen)
                           : "the GPU worker process exited during start-up";
-    return noGpu(why);
+    return gpuError(GpuErrc::NotAvailable, why);
   }
   return w;
 }
@@ -615,7 +610,7 @@ std::vector<std::shared_ptr<Isolated>> liveDrivers() {
 Result<std::shared_ptr<const DriverApi>> loadIsolatedDriver(IsolationOptions options) {
   if (std::getenv(kWorkerEnv)) {
     // A worker whose program never called runGpuWorkerIfRequested would start workers itself.
-    return noGpu("this process was started as a GPU worker but its program does not serve "
+    return gpuError(GpuErrc::NotAvailable, "this process was started as a GPU worker but its program does not serve "
                  "as one (runGpuWorkerIfRequested is not called first in main)");
   }
   auto iso = std::make_shared<Isolated>();
@@ -630,7 +625,7 @@ Result<std::shared_ptr<const DriverApi>> loadIsolatedDriver(IsolationOptions opt
       if (!gSlots[i]) iso->index = i;
     }
     if (iso->index < 0) {
-      return noGpu("too many isolated GPU drivers in one process (at most " +
+      return gpuError(GpuErrc::NotAvailable, "too many isolated GPU drivers in one process (at most " +
                    std::to_string(kMaxIsolated) + ")");
     }
     gSlots[iso->index] = iso;
