@@ -32,6 +32,9 @@ tw::Result<std::shared_ptr<const tw::gpu::DriverApi>> workerDriver(std::span<cha
 
 int main(int argc, char** argv) {
   if (auto worker = tw::gpu::runGpuWorkerIfRequested(argc, argv, workerDriver)) return *worker;
+  // Commands the tests run keep their data (the code cache) in the build tree, shared by the
+  // test processes of one build, never in the user's data directory.
+  ::setenv("TENSOR_WASM_DATA_DIR", TW_TEST_DATA_DIR, 0);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

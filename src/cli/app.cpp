@@ -40,6 +40,7 @@ int runMain(int argc, const char* const* argv) {
   addWastCommand(app, action);
   addGpuCommand(app, action);
   addBenchCommand(app, action);
+  addCompileCommand(app, action);
 
   try {
     app.parse(static_cast<int>(own.size()), own.data());

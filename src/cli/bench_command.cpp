@@ -64,7 +64,7 @@ double since(Clock::time_point t0) {
 
 int runBench(const BenchArgs& a) {
   if (a.iterations < 1) return reportError("-n must be at least 1", kExitUsage);
-  auto tier = makeTier(a.tier);
+  auto tier = makeTier(a.tier, /*codeCache=*/true);
   if (!tier.ok()) return reportTierError(tier.error());
   Result<std::vector<uint8_t>> bytes = readFileBytes(a.file);
   if (!bytes.ok()) return reportError(bytes.error());

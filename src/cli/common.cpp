@@ -9,6 +9,7 @@
 #include "tensorwasm/exec/interpreter.h"
 #ifdef TW_ENABLE_JIT
 #include "tensorwasm/jit/jit.h"
+#include "tensorwasm/service/code_cache.h"
 #endif
 #include "tensorwasm/runtime/trap.h"
 
@@ -22,16 +23,32 @@ Result<std::vector<uint8_t>> readFileBytes(const std::string& path) {
   return bytes;
 }
 
-Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name) {
-  if (name == "interp" || name == "auto") return makeInterpreterTier();
-  if (name == "jit") {
 #ifdef TW_ENABLE_JIT
-    return makeJitTier();
-#else
-    return makeError(ErrorKind::Unsupported, "optimizing tier not available in this build (use --tier interp)");
+std::shared_ptr<CodeCache> openCodeCache() {
+  const char* setting = std::getenv("TENSOR_WASM_CODE_CACHE");
+  if (setting && std::string_view(setting) == "off") return nullptr;
+  auto cache = service::ArtifactCodeCache::openFromEnvironment();
+  if (cache.ok()) return cache.value();
+  std::cerr << "warning: code cache unavailable, compiling without it: " << cache.error().describe() << "\n";
+  return nullptr;
+}
 #endif
+
+Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name, bool codeCache) {
+  if (name != "interp" && name != "jit" && name != "auto") {
+    return makeError(ErrorKind::Usage, "unknown tier '" + name + "' (expected interp, jit or auto)");
   }
-  return makeError(ErrorKind::Usage, "unknown tier '" + name + "' (expected interp, jit or auto)");
+#ifdef TW_ENABLE_JIT
+  if (name == "interp") return makeInterpreterTier();
+  JitOptions options;
+  if (codeCache) options.cache = openCodeCache();
+  return name == "jit" ? makeJitTier(options) : makeAutoTier(options);
+#else
+  if (name == "jit") {
+    return makeError(ErrorKind::Unsupported, "optimizing tier not available in this build (use --tier interp)");
+  }
+  return makeInterpreterTier();
+#endif
 }
 
 int exitCodeFor(const Error& error) {

@@ -28,6 +28,7 @@ void addInspectCommand(CLI::App& app, CommandAction& action);
 void addWastCommand(CLI::App& app, CommandAction& action);
 void addGpuCommand(CLI::App& app, CommandAction& action);
 void addBenchCommand(CLI::App& app, CommandAction& action);
+void addCompileCommand(CLI::App& app, CommandAction& action);
 
 // The whole file; Io error naming the path when it cannot be read.
 Result<std::vector<uint8_t>> readFileBytes(const std::string& path);
@@ -35,7 +36,10 @@ Result<std::vector<uint8_t>> readFileBytes(const std::string& path);
 // An execution tier by --tier name: "interp" and "auto" give the interpreter; "jit" gives the
 // optimizing tier, or an Unsupported error ("optimizing tier not available") in a build
 // without LLVM (TW_ENABLE_JIT off).
-Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name);
+// `codeCache`: the optimizing tiers keep compiled code in the code cache of the data
+// directory (TENSOR_WASM_DATA_DIR; TENSOR_WASM_CODE_CACHE=off disables it). A cache that
+// cannot be opened costs speed, not the run: a warning, and compilation without it.
+Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name, bool codeCache = false);
 
 // Prints "error: <cause>" (and a trap's backtrace) to stderr and returns the exit code.
 int reportError(const Error& error);

@@ -98,7 +98,7 @@ int runRun(const RunArgs& a) {
   }
   if (!a.args.empty() && a.invoke.empty()) return reportError("--args needs --invoke NAME", kExitUsage);
 
-  auto tier = makeTier(a.tier);
+  auto tier = makeTier(a.tier, /*codeCache=*/true);
   if (!tier.ok()) return reportTierError(tier.error());
 
   EngineConfig config;

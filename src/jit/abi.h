@@ -36,11 +36,13 @@ struct JitInstance {
   Function** funcs = nullptr;         // 32: the function index space, imports first
   void* const* natives = nullptr;     // 40: machine code of the module's defined functions
   Instance* instance = nullptr;       // 48
+  const uint32_t* typeIds = nullptr;  // 56: canonicalTypeId of each module type (process-specific,
+                                      //     so never a constant in code the cache may keep)
 };
 static_assert(offsetof(JitInstance, memBase) == 0 && offsetof(JitInstance, memSize) == 8 &&
               offsetof(JitInstance, globals) == 16 && offsetof(JitInstance, tables) == 24 &&
               offsetof(JitInstance, funcs) == 32 && offsetof(JitInstance, natives) == 40 &&
-              offsetof(JitInstance, instance) == 48);
+              offsetof(JitInstance, instance) == 48 && offsetof(JitInstance, typeIds) == 56);
 
 using EntryFn = void (*)(JitThread*, JitInstance*, uint64_t* slots);
 

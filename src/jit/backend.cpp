@@ -1,23 +1,29 @@
-// LLVM 22 ORC back end: one process-wide LLJIT (created on first use) whose main JITDylib
-// holds the runtime helpers; each module compiles into its own JITDylib linked against it,
-// after its IR is verified and optimized with the new pass manager's O2 pipeline for the
-// host CPU.
+// LLVM 22 back end: partitions compiled to objects on parallel threads (each with its own
+// LLVMContext and TargetMachine), then linked by one process-wide LLJIT whose main JITDylib
+// holds the runtime helpers; each module links into its own JITDylib.
 #include "backend.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
 #include <llvm/ExecutionEngine/Orc/AbsoluteSymbols.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
+#include <thread>
 
+#include "tensorwasm/binary/instr.h"
 #include "translator.h"
 
 namespace tw::jit {
@@ -88,6 +94,46 @@ class OrcMachineCode final : public MachineCode {
   llvm::orc::JITDylib* dylib_;
 };
 
+// Contiguous ranges of bodies with about equal code sizes, at most `threads` of them.
+std::vector<Partition> makePartitions(const Module& wasm, unsigned threads, uint64_t partitionBytes) {
+  uint64_t total = 0;
+  for (const FunctionBody& b : wasm.bodies) total += b.codeEnd - b.codeBegin;
+  uint64_t count = std::clamp<uint64_t>(total / std::max<uint64_t>(partitionBytes, 1), 1, std::max(threads, 1u));
+  count = std::min<uint64_t>(count, std::max<size_t>(wasm.bodies.size(), 1));
+  std::vector<Partition> parts;
+  uint64_t done = 0;
+  Partition current;
+  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) {
+    done += wasm.bodies[i].codeEnd - wasm.bodies[i].codeBegin;
+    current.last = i + 1;
+    bool full = done * count >= total * (parts.size() + 1);
+    if (full && parts.size() + 1 < count && i + 1 < wasm.bodies.size()) {
+      parts.push_back(current);
+      current = {static_cast<uint32_t>(parts.size()), i + 1, i + 1};
+    }
+  }
+  parts.push_back(current);
+  return parts;
+}
+
+// Bodies called by a body of another partition.
+std::vector<bool> sharedBodies(const Module& wasm, const std::vector<Partition>& parts) {
+  std::vector<bool> shared(wasm.bodies.size(), false);
+  if (parts.size() < 2) return shared;
+  std::vector<uint32_t> partOf(wasm.bodies.size());
+  for (const Partition& p : parts) std::fill(partOf.begin() + p.first, partOf.begin() + p.last, p.index);
+  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) {
+    InstrReader reader(wasm.bytes, wasm.bodies[i].codeBegin, wasm.bodies[i].codeEnd);
+    Instr in;
+    while (!reader.atEnd() && reader.next(in).ok()) {
+      if (in.op != Opcode::Call || in.a < wasm.numImportedFuncs) continue;
+      uint32_t callee = in.a - wasm.numImportedFuncs;
+      if (partOf[callee] != partOf[i]) shared[callee] = true;
+    }
+  }
+  return shared;
+}
+
 void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
@@ -102,47 +148,108 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
 }
 
-// Translated, verified and optimized IR for `wasm`.
-Result<std::unique_ptr<llvm::Module>> buildIr(const Module& wasm, llvm::LLVMContext& ctx, Orc& orc) {
+// Translates, verifies, optimizes and emits one partition as an object file.
+Result<std::string> compilePartition(const Module& wasm, Orc& orc, Partition part,
+                                     const std::vector<bool>& shared) {
   auto tm = orc.targetBuilder().createTargetMachine();
   if (!tm) return llvmError(tm.takeError());
-  auto ir = std::make_unique<llvm::Module>("wasm", ctx);
-  ir->setDataLayout((*tm)->createDataLayout());
-  ir->setTargetTriple((*tm)->getTargetTriple());
-  TW_TRY(translateModule(wasm, *ir));
-  // TW_JIT_DUMP_IR=1 prints each module's IR before optimization (debugging the tier).
-  if (const char* dump = std::getenv("TW_JIT_DUMP_IR"); dump && *dump == '1') ir->print(llvm::errs(), nullptr);
+  llvm::LLVMContext ctx;
+  llvm::Module ir("wasm" + std::to_string(part.index), ctx);
+  ir.setDataLayout((*tm)->createDataLayout());
+  ir.setTargetTriple((*tm)->getTargetTriple());
+  TW_TRY(translatePartition(wasm, ir, part, shared));
+  // TW_JIT_DUMP_IR=1 prints each partition's IR before optimization (debugging the tier).
+  if (const char* dump = std::getenv("TW_JIT_DUMP_IR"); dump && *dump == '1') ir.print(llvm::errs(), nullptr);
   std::string problems;
   llvm::raw_string_ostream os(problems);
-  if (llvm::verifyModule(*ir, &os)) {
+  if (llvm::verifyModule(ir, &os)) {
     return makeError(ErrorKind::Unsupported, "optimizing tier produced invalid IR: " + problems.substr(0, 2000));
   }
-  optimize(*ir, **tm);
-  return ir;
+  optimize(ir, **tm);
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream out(object);
+  llvm::legacy::PassManager codegen;
+  if ((*tm)->addPassesToEmitFile(codegen, out, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    return makeError(ErrorKind::Unsupported, "optimizing tier: the target cannot emit object files");
+  }
+  codegen.run(ir);
+  return std::string(object.data(), object.size());
+}
+
+template <typename T>
+Result<const T*> lookupArray(llvm::orc::LLJIT& jit, llvm::orc::JITDylib& dylib, const std::string& name) {
+  auto found = jit.lookup(dylib, name);
+  if (!found) return llvmError(found.takeError());
+  return found->toPtr<const T*>();
+}
+
+// Appends one linked partition's addresses; its range must continue where the last ended.
+Result<void> collectPartition(llvm::orc::LLJIT& jit, llvm::orc::JITDylib& dylib, uint32_t index,
+                              size_t numBodies, MachineCode& code) {
+  TW_ASSIGN(const uint32_t* range, lookupArray<uint32_t>(jit, dylib, partitionSymbol("range", index)));
+  if (range[0] != code.natives.size() || range[1] < range[0] || range[1] > numBodies) {
+    return makeError(ErrorKind::Malformed, "optimizing tier: object partitions do not fit the module");
+  }
+  TW_ASSIGN(void* const* natives, lookupArray<void*>(jit, dylib, partitionSymbol("natives", index)));
+  TW_ASSIGN(const EntryFn* entries, lookupArray<EntryFn>(jit, dylib, partitionSymbol("entries", index)));
+  code.natives.insert(code.natives.end(), natives, natives + (range[1] - range[0]));
+  code.entries.insert(code.entries.end(), entries, entries + (range[1] - range[0]));
+  return {};
 }
 
 }  // namespace
 
-Result<std::unique_ptr<MachineCode>> buildMachineCode(const Module& wasm) {
+Result<ObjectFiles> compileObjects(const Module& wasm, unsigned threads, uint64_t partitionBytes) {
   TW_ASSIGN(Orc* orc, Orc::get());
-  if (wasm.bodies.empty()) return std::unique_ptr<MachineCode>(std::make_unique<MachineCode>());
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  TW_ASSIGN(std::unique_ptr<llvm::Module> ir, buildIr(wasm, *ctx, *orc));
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<Partition> parts = makePartitions(wasm, threads, partitionBytes);
+  std::vector<bool> shared = sharedBodies(wasm, parts);
+  std::vector<std::optional<Result<std::string>>> built(parts.size());
+  std::vector<std::thread> workers;
+  for (size_t p = 1; p < parts.size(); ++p) {
+    workers.emplace_back([&, p] { built[p] = compilePartition(wasm, *orc, parts[p], shared); });
+  }
+  built[0] = compilePartition(wasm, *orc, parts[0], shared);
+  for (std::thread& t : workers) t.join();
+  ObjectFiles objects;
+  for (auto& b : built) {
+    if (!b->ok()) return b->error();
+    objects.push_back(std::move(b->value()));
+  }
+  return objects;
+}
+
+Result<std::unique_ptr<MachineCode>> linkObjects(const ObjectFiles& objects, size_t numBodies) {
+  TW_ASSIGN(Orc* orc, Orc::get());
+  if (numBodies == 0) return std::make_unique<MachineCode>();
   llvm::orc::LLJIT& jit = orc->jit();
   auto dylib = jit.createJITDylib(orc->nextDylibName());
   if (!dylib) return llvmError(dylib.takeError());
   dylib->addToLinkOrder(jit.getMainJITDylib());
   auto code = std::make_unique<OrcMachineCode>(*orc, &*dylib);
-  if (auto e = jit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(ir), std::move(ctx)))) {
-    return llvmError(std::move(e));
+  for (size_t p = 0; p < objects.size(); ++p) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(objects[p], "wasm" + std::to_string(p));
+    if (auto e = jit.addObjectFile(*dylib, std::move(buffer))) return llvmError(std::move(e));
   }
-  auto natives = jit.lookup(*dylib, "tw.natives");
-  if (!natives) return llvmError(natives.takeError());
-  auto entries = jit.lookup(*dylib, "tw.entries");
-  if (!entries) return llvmError(entries.takeError());
-  code->natives = natives->toPtr<void* const*>();
-  code->entries = entries->toPtr<const EntryFn*>();
+  for (uint32_t p = 0; p < objects.size(); ++p) {
+    TW_TRY(collectPartition(jit, *dylib, p, numBodies, *code));
+  }
+  if (code->natives.size() != numBodies) {
+    return makeError(ErrorKind::Malformed, "optimizing tier: object partitions do not cover the module");
+  }
   return std::unique_ptr<MachineCode>(std::move(code));
+}
+
+std::string hostCpuDescription() {
+  std::string features;
+  llvm::StringMap<bool> map = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> enabled;
+  for (const auto& f : map) {
+    if (f.second) enabled.push_back(f.first().str());
+  }
+  std::sort(enabled.begin(), enabled.end());
+  for (const std::string& f : enabled) features += "+" + f;
+  return llvm::sys::getHostCPUName().str() + " " + features;
 }
 
 }  // namespace tw::jit

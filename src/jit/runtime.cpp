@@ -64,12 +64,12 @@ void hCall(JitThread* th, JitInstance* caller, Function* fn, uint64_t* slots) {
 // call_indirect's checks. Returns the machine code when the callee is a function of this
 // instance; otherwise null, with the callee in *other for hCall.
 void* hIndirect(JitThread* th, JitInstance* inst, uint32_t table, uint32_t index,
-                uint32_t typeId, Function** other) {
+                uint32_t typeIndex, Function** other) {
   const Table& t = *inst->tables[table];
   if (index >= t.elems.size()) hTrap(th, static_cast<int32_t>(TrapKind::UndefinedElement));
   auto* fn = static_cast<Function*>(t.elems[index]);
   if (!fn) hTrap(th, static_cast<int32_t>(TrapKind::UninitializedElement));
-  if (fn->typeId != typeId) hTrap(th, static_cast<int32_t>(TrapKind::IndirectCallTypeMismatch));
+  if (fn->typeId != inst->typeIds[typeIndex]) hTrap(th, static_cast<int32_t>(TrapKind::IndirectCallTypeMismatch));
   if (fn->instance == inst->instance) {
     return inst->natives[fn->index - inst->instance->module().numImportedFuncs];
   }

@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "backend.h"
+#include "code_format.h"
+#include "tier_parts.h"
 #include "tensorwasm/binary/instr.h"
 #include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/jit/jit.h"
@@ -46,8 +48,10 @@ struct InstanceRecords {
 
 class JitCode final : public TierCode {
  public:
-  JitCode(std::unique_ptr<MachineCode> code, size_t numFunctions)
-      : code_(std::move(code)), numFunctions_(numFunctions) {}
+  JitCode(std::unique_ptr<MachineCode> code, const Module& module)
+      : code_(std::move(code)), numFunctions_(module.bodies.size()) {
+    for (const FuncType& t : module.types) typeIds_.push_back(canonicalTypeId(t));
+  }
 
   void bind(Instance& instance) override {
     auto records = std::make_shared<InstanceRecords>();
@@ -59,8 +63,9 @@ class JitCode final : public TierCode {
     ji.globals = records->globals.data();
     ji.tables = records->tables.data();
     ji.funcs = instance.funcs.data();
-    ji.natives = code_->natives;
+    ji.natives = code_->natives.data();
     ji.instance = &instance;
+    ji.typeIds = typeIds_.data();
     uint32_t imported = instance.module().numImportedFuncs;
     for (size_t i = 0; i < numFunctions_; ++i) records->functions.push_back({code_->entries[i], &ji});
     for (size_t i = 0; i < numFunctions_; ++i) instance.funcs[imported + i]->code = &records->functions[i];
@@ -98,7 +103,10 @@ class JitCode final : public TierCode {
  private:
   std::unique_ptr<MachineCode> code_;
   size_t numFunctions_;
+  std::vector<uint32_t> typeIds_;  // by module type index
 };
+
+}  // namespace
 
 bool usesSimd(const Module& m) {
   auto isV128 = [](ValType t) { return t == ValType::V128; };
@@ -120,20 +128,47 @@ bool usesSimd(const Module& m) {
   return false;
 }
 
+Result<std::unique_ptr<MachineCode>> loadCachedCode(const Module& m, const JitOptions& options) {
+  if (!options.cache) return makeError(ErrorKind::Unsupported, "no code cache");
+  std::optional<std::vector<uint8_t>> bytes = options.cache->load({m.bytes, compilerIdentity()});
+  if (!bytes) return makeError(ErrorKind::Unsupported, "not in the code cache");
+  TW_ASSIGN(ObjectFiles objects, decodeObjects(*bytes));
+  return linkObjects(objects, m.bodies.size());
+}
+
+Result<std::unique_ptr<MachineCode>> compileAndCache(const Module& m, const JitOptions& options) {
+  TW_ASSIGN(ObjectFiles objects, compileObjects(m, options.threads, options.partitionBytes));
+  if (options.cache) options.cache->store({m.bytes, compilerIdentity()}, encodeObjects(objects));
+  return linkObjects(objects, m.bodies.size());
+}
+
+std::unique_ptr<TierCode> makeJitCode(std::unique_ptr<MachineCode> code, const Module& module) {
+  return std::make_unique<JitCode>(std::move(code), module);
+}
+
+namespace {
+
 class JitTier final : public ExecutionTier {
  public:
+  explicit JitTier(JitOptions options) : options_(std::move(options)) {}
   const char* name() const override { return "jit"; }
   Result<std::unique_ptr<TierCode>> compile(const Module& module) override {
     if (usesSimd(module)) return interpreter_->compile(module);
-    TW_ASSIGN(std::unique_ptr<MachineCode> code, buildMachineCode(module));
-    return std::unique_ptr<TierCode>(std::make_unique<JitCode>(std::move(code), module.bodies.size()));
+    // A cached entry that does not decode or link is rebuilt, and replaced.
+    Result<std::unique_ptr<MachineCode>> code = loadCachedCode(module, options_);
+    if (!code.ok()) code = compileAndCache(module, options_);
+    if (!code.ok()) return code.takeError();
+    return makeJitCode(std::move(code.value()), module);
   }
 
  private:
+  JitOptions options_;
   std::unique_ptr<ExecutionTier> interpreter_ = makeInterpreterTier();
 };
 
 }  // namespace
+
+bool isJitCode(const TierCode& code) { return dynamic_cast<const JitCode*>(&code) != nullptr; }
 
 const JitFunction* jitFunctionOf(const Function& fn) {
   if (fn.isHost() || !dynamic_cast<const JitCode*>(&fn.instance->compiled().code())) return nullptr;
@@ -143,5 +178,18 @@ const JitFunction* jitFunctionOf(const Function& fn) {
 }  // namespace tw::jit
 
 namespace tw {
-std::unique_ptr<ExecutionTier> makeJitTier() { return std::make_unique<jit::JitTier>(); }
+
+std::unique_ptr<ExecutionTier> makeJitTier(JitOptions options) {
+  return std::make_unique<jit::JitTier>(std::move(options));
+}
+
+Result<bool> precompile(const Module& module, const JitOptions& options) {
+  if (jit::usesSimd(module)) {
+    return makeError(ErrorKind::Unsupported, "modules using SIMD run on the interpreter tier; nothing to compile");
+  }
+  if (jit::loadCachedCode(module, options).ok()) return true;
+  TW_TRY(jit::compileAndCache(module, options));
+  return false;
+}
+
 }  // namespace tw

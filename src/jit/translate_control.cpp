@@ -210,7 +210,7 @@ void FunctionTranslator::callIndirect(uint32_t typeIndex, uint32_t table) {
   llvm::AllocaInst* other = entryAlloca(mt_.ptr);
   llvm::Value* code = b_.CreateCall(mt_.helper(Helper::Indirect),
                                     {thread_, instance_, b_.getInt32(table), index,
-                                     b_.getInt32(canonicalTypeId(ft)), other});
+                                     b_.getInt32(typeIndex), other});
   llvm::BasicBlock* local = newBlock("call.local");
   llvm::BasicBlock* foreign = newBlock("call.foreign");
   llvm::BasicBlock* join = newBlock("call.join");

@@ -7,8 +7,14 @@
 
 namespace tw::jit {
 
-ModuleTranslator::ModuleTranslator(const Module& wasm, llvm::Module& ir)
-    : wasm(wasm), ir(ir), ctx(ir.getContext()) {
+std::string partitionSymbol(const char* what, uint32_t partition) {
+  return std::string("tw.") + what + "." + std::to_string(partition);
+}
+
+ModuleTranslator::ModuleTranslator(const Module& wasm, llvm::Module& ir, Partition part,
+                                   const std::vector<bool>& sharedBodies)
+    : wasm(wasm), ir(ir), ctx(ir.getContext()), part_(part), sharedBodies_(sharedBodies),
+      functions_(wasm.bodies.size(), nullptr) {
   voidTy = llvm::Type::getVoidTy(ctx);
   i1 = llvm::Type::getInt1Ty(ctx);
   i8 = llvm::Type::getInt8Ty(ctx);
@@ -87,37 +93,53 @@ llvm::FunctionCallee ModuleTranslator::helper(Helper h) {
 }
 
 namespace {
-// Symbol names keep the Wasm name readable but plain: LLVM makes duplicates unique.
-std::string symbolName(const Module& m, uint32_t funcIndex) {
+// Symbol names keep the Wasm name readable but plain, and end in the body's index: every
+// partition must name a shared function the same way.
+std::string symbolName(const Module& m, uint32_t bodyIndex) {
+  uint32_t funcIndex = m.numImportedFuncs + bodyIndex;
   std::string name = m.functionName(FuncIdx(funcIndex));
   for (char& c : name) {
     bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  c == '_' || c == '.' || c == '$';
     if (!plain) c = '_';
   }
-  return name.empty() ? "func" + std::to_string(funcIndex) : name;
+  return (name.empty() ? "func" : name) + ".w" + std::to_string(bodyIndex);
 }
 }  // namespace
 
+llvm::Function* ModuleTranslator::declare(uint32_t bodyIndex, llvm::GlobalValue::LinkageTypes linkage) {
+  const FuncType& ft = wasm.funcType(FuncIdx(wasm.numImportedFuncs + bodyIndex));
+  auto* f = llvm::Function::Create(signature(ft), linkage, symbolName(wasm, bodyIndex), ir);
+  if (!f->hasLocalLinkage()) f->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  // Recursion must reach the stack check in the prologue: no tail-recursion-to-loop
+  // rewriting, no sibling calls that reuse the caller's frame.
+  f->addFnAttr("disable-tail-calls", "true");
+  functions_[bodyIndex] = f;
+  return f;
+}
+
+llvm::Function* ModuleTranslator::function(uint32_t bodyIndex) {
+  if (functions_[bodyIndex]) return functions_[bodyIndex];
+  return declare(bodyIndex, llvm::GlobalValue::ExternalLinkage);  // another partition's
+}
+
 Result<void> ModuleTranslator::run() {
-  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) {
-    uint32_t index = wasm.numImportedFuncs + i;
-    auto* f = llvm::Function::Create(signature(wasm.funcType(FuncIdx(index))),
-                                     llvm::GlobalValue::InternalLinkage, symbolName(wasm, index), ir);
-    f->addFnAttr(llvm::Attribute::NoUnwind);
-    // Recursion must reach the stack check in the prologue: no tail-recursion-to-loop
-    // rewriting, no sibling calls that reuse the caller's frame.
-    f->addFnAttr("disable-tail-calls", "true");
-    functions_.push_back(f);
+  for (uint32_t i = part_.first; i < part_.last; ++i) {
+    declare(i, sharedBodies_[i] ? llvm::GlobalValue::ExternalLinkage : llvm::GlobalValue::InternalLinkage);
   }
-  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) {
+  for (uint32_t i = part_.first; i < part_.last; ++i) {
     FunctionTranslator ft(*this, i);
     TW_TRY(ft.run());
   }
-  std::vector<llvm::Function*> entries;
-  for (uint32_t i = 0; i < wasm.bodies.size(); ++i) entries.push_back(makeEntry(i));
-  emitAddressArray("tw.natives", functions_);
-  emitAddressArray("tw.entries", entries);
+  std::vector<llvm::Function*> defined, entries;
+  for (uint32_t i = part_.first; i < part_.last; ++i) {
+    defined.push_back(functions_[i]);
+    entries.push_back(makeEntry(i));
+  }
+  emitAddressArray(partitionSymbol("natives", part_.index), defined);
+  emitAddressArray(partitionSymbol("entries", part_.index), entries);
+  emitRange();
   return {};
 }
 
@@ -143,15 +165,23 @@ llvm::Function* ModuleTranslator::makeEntry(uint32_t bodyIndex) {
   return entry;
 }
 
-void ModuleTranslator::emitAddressArray(const char* name, const std::vector<llvm::Function*>& fns) {
+void ModuleTranslator::emitAddressArray(const std::string& name, const std::vector<llvm::Function*>& fns) {
   auto* type = llvm::ArrayType::get(ptr, fns.size());
   std::vector<llvm::Constant*> items(fns.begin(), fns.end());
   new llvm::GlobalVariable(ir, type, true, llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantArray::get(type, items), name);
 }
 
-Result<void> translateModule(const Module& wasm, llvm::Module& ir) {
-  ModuleTranslator mt(wasm, ir);
+void ModuleTranslator::emitRange() {
+  auto* type = llvm::ArrayType::get(i32, 2);
+  llvm::Constant* bounds[] = {llvm::ConstantInt::get(i32, part_.first), llvm::ConstantInt::get(i32, part_.last)};
+  new llvm::GlobalVariable(ir, type, true, llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(type, bounds), partitionSymbol("range", part_.index));
+}
+
+Result<void> translatePartition(const Module& wasm, llvm::Module& ir, Partition part,
+                                const std::vector<bool>& sharedBodies) {
+  ModuleTranslator mt(wasm, ir, part, sharedBodies);
   return mt.run();
 }
 

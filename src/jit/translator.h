@@ -15,18 +15,34 @@
 
 namespace tw::jit {
 
+// The bodies one LLVM module defines, [first, last), and its number among the module's
+// partitions (they compile in parallel and link into one JITDylib).
+struct Partition {
+  uint32_t index = 0;
+  uint32_t first = 0;
+  uint32_t last = 0;
+};
+
+// Symbols each partition's object defines: the addresses of its functions and entry
+// trampolines in body order, and its range {first, last} as two i32.
+std::string partitionSymbol(const char* what, uint32_t partition);
+
 class ModuleTranslator {
  public:
-  ModuleTranslator(const Module& wasm, llvm::Module& ir);
-  // Defines one LLVM function per Wasm function (named after it), an entry trampoline for
-  // each, and the arrays "tw.natives" and "tw.entries" of their addresses.
+  // `sharedBodies[i]` says body i is called from another partition, so it needs a symbol
+  // the linker can see; the others stay internal to their partition.
+  ModuleTranslator(const Module& wasm, llvm::Module& ir, Partition part,
+                   const std::vector<bool>& sharedBodies);
+  // Defines one LLVM function per Wasm function of the partition (named after it), an
+  // entry trampoline for each, and the partition's symbols (partitionSymbol).
   Result<void> run();
 
   llvm::Type* type(ValType t) const;
   // R(thread, instance, params...): R is void, the one result, or a struct of the results.
   llvm::FunctionType* signature(const FuncType& ft) const;
   llvm::FunctionCallee helper(Helper h);
-  llvm::Function* function(uint32_t bodyIndex) const { return functions_[bodyIndex]; }
+  // The body's function: defined here, or declared when another partition defines it.
+  llvm::Function* function(uint32_t bodyIndex);
 
   const Module& wasm;
   llvm::Module& ir;
@@ -43,10 +59,14 @@ class ModuleTranslator {
 
  private:
   llvm::FunctionType* helperType(Helper h) const;
+  llvm::Function* declare(uint32_t bodyIndex, llvm::GlobalValue::LinkageTypes linkage);
   llvm::Function* makeEntry(uint32_t bodyIndex);
-  void emitAddressArray(const char* name, const std::vector<llvm::Function*>& fns);
+  void emitAddressArray(const std::string& name, const std::vector<llvm::Function*>& fns);
+  void emitRange();
 
-  std::vector<llvm::Function*> functions_;
+  Partition part_;
+  const std::vector<bool>& sharedBodies_;
+  std::vector<llvm::Function*> functions_;  // by body index; null until defined or declared
   llvm::FunctionCallee helpers_[static_cast<size_t>(Helper::Count)];
 };
 
@@ -150,6 +170,7 @@ class FunctionTranslator {
   uint32_t deadDepth_ = 0;  // blocks opened inside dead code
 };
 
-Result<void> translateModule(const Module& wasm, llvm::Module& ir);
+Result<void> translatePartition(const Module& wasm, llvm::Module& ir, Partition part,
+                                const std::vector<bool>& sharedBodies);
 
 }  // namespace tw::jit

@@ -118,6 +118,23 @@ Result<void> replaceFile(const std::filesystem::path& dir, std::string_view name
   return error;
 }
 
+Result<bool> createFileOnce(const std::filesystem::path& dir, std::string_view name,
+                            std::span<const uint8_t> bytes) {
+  TW_ASSIGN(auto temp, createTemp(dir, name));
+  auto& [file, tempPath] = temp;
+  Result<void> written = writeAndSync(file, tempPath, bytes);
+  file = FileHandle(-1);
+  std::filesystem::path finalPath = dir / name;
+  // link() fails with EEXIST instead of replacing, so concurrent creators agree on one file.
+  int linkErrno = written.ok() && ::link(tempPath.c_str(), finalPath.c_str()) != 0 ? errno : 0;
+  ::unlink(tempPath.c_str());
+  if (!written.ok()) return written.takeError();
+  if (linkErrno == EEXIST) return false;
+  if (linkErrno != 0) return ioError("link to", finalPath, linkErrno);
+  TW_TRY(syncDirectory(dir));
+  return true;
+}
+
 Result<void> syncDirectory(const std::filesystem::path& dir) {
   FileHandle handle(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (handle.fd() < 0) return ioError("open directory", dir, errno);

@@ -47,6 +47,11 @@ Result<void> readExactlyAt(int fd, const std::filesystem::path& path, uint64_t o
 Result<void> replaceFile(const std::filesystem::path& dir, std::string_view name,
                          std::span<const uint8_t> bytes);
 
+// Like replaceFile (mode 0600, synced), but never replaces: false when `dir/name` already
+// exists, and it is left as it was.
+Result<bool> createFileOnce(const std::filesystem::path& dir, std::string_view name,
+                            std::span<const uint8_t> bytes);
+
 Result<void> syncDirectory(const std::filesystem::path& dir);
 
 }  // namespace tw::storage
