@@ -10,8 +10,8 @@
 
 namespace tw {
 
-// A tier whose compile() returns machine code for every function of a module. Modules that
-// use SIMD (v128) are compiled by the interpreter tier instead (see src/jit/README.md).
+// A tier whose compile() returns machine code for every function of a module, SIMD (v128)
+// included (see src/jit/README.md).
 // Thread-safety: compile() may run on several threads at once.
 std::unique_ptr<ExecutionTier> makeJitTier();
 
