@@ -534,7 +534,8 @@ TEST(JitTierSimd, V128CrossesTiersAndHostCalls) {
     (func (export "twice") (param v128) (result v128) (call $sum (local.get 0) (local.get 0)))))",
                                         back);
   ASSERT_TRUE(caller);
-  EXPECT_EQ(callOne(*caller, "twice", {Value::v128(lanes8({1, 0x80, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}))}).v.v128,
+  V128 in = lanes8({1, 0x80, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9});
+  EXPECT_EQ(callOne(*caller, "twice", {Value::v128(in)}).v.v128,
             lanes8({2, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 18}));
 }
 

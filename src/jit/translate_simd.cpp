@@ -77,6 +77,12 @@ llvm::FixedVectorType* FunctionTranslator::vectorOf(llvm::Type* lane) {
   return llvm::FixedVectorType::get(lane, 128 / lane->getPrimitiveSizeInBits());
 }
 
+unsigned FunctionTranslator::lanesOf(llvm::Value* v) { return lanesOf(v->getType()); }
+
+unsigned FunctionTranslator::lanesOf(llvm::Type* vector) {
+  return llvm::cast<llvm::FixedVectorType>(vector)->getNumElements();
+}
+
 // The lane type named by the instruction's prefix ("i16x8.add": i16); null for "v128.".
 llvm::Type* FunctionTranslator::laneOf(Opcode op) {
   std::string_view n = nameOf(op);
@@ -103,12 +109,12 @@ llvm::Value* FunctionTranslator::splat(llvm::Type* lane, uint64_t bits) {
 
 // The low or high half of a vector's lanes, as a vector of half as many lanes.
 llvm::Value* FunctionTranslator::halfOf(llvm::Value* v, bool high) {
-  int n = static_cast<int>(llvm::cast<llvm::FixedVectorType>(v->getType())->getNumElements());
+  int n = static_cast<int>(lanesOf(v));
   return b_.CreateShuffleVector(v, laneRange(high ? n / 2 : 0, n / 2));
 }
 
 llvm::Value* FunctionTranslator::extend(llvm::Value* v, llvm::Type* lane, bool isSigned) {
-  auto* to = llvm::FixedVectorType::get(lane, llvm::cast<llvm::FixedVectorType>(v->getType())->getNumElements());
+  auto* to = llvm::FixedVectorType::get(lane, lanesOf(v));
   return isSigned ? b_.CreateSExt(v, to) : b_.CreateZExt(v, to);
 }
 
@@ -137,11 +143,11 @@ bool FunctionTranslator::simdMemory(const Instr& in) {
     uint32_t bytes = static_cast<uint32_t>(v->getType()->getPrimitiveSizeInBits() / 8);
     b_.CreateAlignedStore(v, effectiveAddress(pop(), in.imm, bytes), llvm::Align(1));
   };
-  auto halfVector = [&](llvm::Type* lane) { return llvm::FixedVectorType::get(lane, 64 / lane->getPrimitiveSizeInBits()); };
-  auto extendingLoad = [&](llvm::Type* lane) {
-    pushV128(extend(load(halfVector(lane)), b_.getIntNTy(lane->getPrimitiveSizeInBits() * 2), isSigned(in.op)));
+  auto extendingLoad = [&](llvm::Type* lane) {  // 8 bytes, each lane widened
+    unsigned bits = lane->getPrimitiveSizeInBits();
+    pushV128(extend(load(llvm::FixedVectorType::get(lane, 64 / bits)), b_.getIntNTy(bits * 2), isSigned(in.op)));
   };
-  auto splatLoad = [&](llvm::Type* lane) { pushV128(b_.CreateVectorSplat(vectorOf(lane)->getNumElements(), load(lane))); };
+  auto splatLoad = [&](llvm::Type* lane) { pushV128(b_.CreateVectorSplat(lanesOf(vectorOf(lane)), load(lane))); };
   auto zeroLoad = [&](llvm::Type* lane) {
     pushV128(b_.CreateInsertElement(llvm::Constant::getNullValue(vectorOf(lane)), load(lane), uint64_t{0}));
   };
@@ -201,7 +207,7 @@ bool FunctionTranslator::simdLanes(const Instr& in) {
       llvm::Type* lane = laneOf(in.op);
       llvm::Value* x = pop();
       if (x->getType() != lane) x = b_.CreateTrunc(x, lane);
-      pushV128(b_.CreateVectorSplat(vectorOf(lane)->getNumElements(), x));
+      pushV128(b_.CreateVectorSplat(lanesOf(vectorOf(lane)), x));
       return true;
     }
     default: break;
@@ -216,7 +222,9 @@ bool FunctionTranslator::extractOrReplace(const Instr& in) {
   llvm::Type* lane = laneOf(in.op);
   if (extract) {
     llvm::Value* x = b_.CreateExtractElement(popLanes(lane), uint64_t{in.lane});
-    if (lane == mt_.i8 || lane == mt_.i16) x = n.ends_with("_s") ? b_.CreateSExt(x, mt_.i32) : b_.CreateZExt(x, mt_.i32);
+    if (lane == mt_.i8 || lane == mt_.i16) {
+      x = n.ends_with("_s") ? b_.CreateSExt(x, mt_.i32) : b_.CreateZExt(x, mt_.i32);
+    }
     push(x);
     return true;
   }
@@ -331,8 +339,7 @@ bool FunctionTranslator::integerUnary(Opcode op, llvm::Type* lane) {
   } else if (n == "bitmask") {
     llvm::Value* a = popLanes(lane);
     llvm::Value* signs = b_.CreateICmpSLT(a, llvm::Constant::getNullValue(a->getType()));
-    unsigned lanes = vectorOf(lane)->getNumElements();
-    push(b_.CreateZExt(b_.CreateBitCast(signs, b_.getIntNTy(lanes)), mt_.i32));
+    push(b_.CreateZExt(b_.CreateBitCast(signs, b_.getIntNTy(lanesOf(a))), mt_.i32));
   } else {
     return false;
   }
@@ -347,7 +354,7 @@ bool FunctionTranslator::simdShift(Opcode op, llvm::Type* lane) {
   unsigned bits = lane->getPrimitiveSizeInBits();
   llvm::Value* count = b_.CreateAnd(pop(), b_.getInt32(bits - 1));
   count = b_.CreateZExtOrTrunc(count, lane);
-  count = b_.CreateVectorSplat(vectorOf(lane)->getNumElements(), count);
+  count = b_.CreateVectorSplat(lanesOf(vectorOf(lane)), count);
   llvm::Value* a = popLanes(lane);
   if (n == "shl") pushV128(b_.CreateShl(a, count));
   else if (n == "shr_s") pushV128(b_.CreateAShr(a, count));
@@ -383,7 +390,8 @@ bool FunctionTranslator::simdWiden(Opcode op) {
   } else if (n == "q15mulr_sat_s") {
     llvm::Value* b = extend(popLanes(mt_.i16), mt_.i32, true);
     llvm::Value* a = extend(popLanes(mt_.i16), mt_.i32, true);
-    llvm::Value* r = b_.CreateAShr(b_.CreateAdd(b_.CreateMul(a, b), splatN(mt_.i32, 8, 0x4000)), splatN(mt_.i32, 8, 15));
+    llvm::Value* r = b_.CreateAdd(b_.CreateMul(a, b), splatN(mt_.i32, 8, 0x4000));
+    r = b_.CreateAShr(r, splatN(mt_.i32, 8, 15));
     // Only (-32768)^2 exceeds the range, and only upwards.
     r = b_.CreateIntrinsic(llvm::Intrinsic::smin, {r->getType()}, {r, splatN(mt_.i32, 8, 0x7FFF)});
     pushV128(b_.CreateTrunc(r, vectorOf(mt_.i16)));
@@ -399,19 +407,19 @@ llvm::Value* FunctionTranslator::splatN(llvm::Type* lane, unsigned lanes, uint64
 
 // Adds adjacent lane pairs: lane i of the result is v[2i] + v[2i+1].
 llvm::Value* FunctionTranslator::pairwiseSum(llvm::Value* v) {
-  int n = static_cast<int>(llvm::cast<llvm::FixedVectorType>(v->getType())->getNumElements());
+  int n = static_cast<int>(lanesOf(v));
   return b_.CreateAdd(b_.CreateShuffleVector(v, laneRange(0, n / 2, 2)),
                       b_.CreateShuffleVector(v, laneRange(1, n / 2, 2)));
 }
 
 // The lanes of a then b, each saturated to the signed or unsigned range of `lane`.
 llvm::Value* FunctionTranslator::narrow(llvm::Value* a, llvm::Value* b, llvm::Type* lane, bool isSigned) {
-  llvm::Value* both = b_.CreateShuffleVector(a, b, laneRange(0, 2 * static_cast<int>(llvm::cast<llvm::FixedVectorType>(a->getType())->getNumElements())));
+  llvm::Value* both = b_.CreateShuffleVector(a, b, laneRange(0, 2 * static_cast<int>(lanesOf(a))));
   auto* type = llvm::cast<llvm::FixedVectorType>(both->getType());
   unsigned bits = lane->getPrimitiveSizeInBits();
   unsigned wide = type->getScalarSizeInBits();
   llvm::APInt lo = isSigned ? llvm::APInt::getSignedMinValue(bits).sext(wide) : llvm::APInt(wide, 0);
-  llvm::APInt hi = isSigned ? llvm::APInt::getSignedMaxValue(bits).sext(wide) : llvm::APInt::getMaxValue(bits).zext(wide);
+  llvm::APInt hi = (isSigned ? llvm::APInt::getSignedMaxValue(bits) : llvm::APInt::getMaxValue(bits)).zext(wide);
   llvm::Value* clamped = b_.CreateIntrinsic(llvm::Intrinsic::smax, {type}, {both, llvm::ConstantInt::get(type, lo)});
   clamped = b_.CreateIntrinsic(llvm::Intrinsic::smin, {type}, {clamped, llvm::ConstantInt::get(type, hi)});
   return b_.CreateTrunc(clamped, llvm::FixedVectorType::get(lane, type->getNumElements()));
@@ -461,7 +469,7 @@ llvm::Value* FunctionTranslator::vectorMinMax(bool isMin, llvm::Value* a, llvm::
 bool FunctionTranslator::floatConversion(Opcode op) {
   auto truncSat = [&](llvm::Value* a, bool isSigned) {
     auto id = isSigned ? llvm::Intrinsic::fptosi_sat : llvm::Intrinsic::fptoui_sat;
-    auto* to = llvm::FixedVectorType::get(mt_.i32, llvm::cast<llvm::FixedVectorType>(a->getType())->getNumElements());
+    auto* to = llvm::FixedVectorType::get(mt_.i32, lanesOf(a));
     return b_.CreateIntrinsic(id, {to, a->getType()}, {a});  // NaN -> 0, clamps: as Wasm
   };
   switch (op) {
@@ -483,7 +491,9 @@ bool FunctionTranslator::floatConversion(Opcode op) {
       // As for scalar demote: demote(promote(x)) folds to x, which would keep a signaling NaN.
       llvm::Value* source = a;
       while (auto* cast = llvm::dyn_cast<llvm::BitCastInst>(source)) source = cast->getOperand(0);
-      if (llvm::isa<llvm::FPExtInst>(source)) r = b_.CreateIntrinsic(llvm::Intrinsic::canonicalize, {r->getType()}, {r});
+      if (llvm::isa<llvm::FPExtInst>(source)) {
+        r = b_.CreateIntrinsic(llvm::Intrinsic::canonicalize, {r->getType()}, {r});
+      }
       pushV128(zeroUpper(r));
       return true;
     }

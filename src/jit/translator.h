@@ -141,6 +141,8 @@ class FunctionTranslator {
   bool simdFloat(Opcode op);
   bool floatConversion(Opcode op);
   llvm::FixedVectorType* vectorOf(llvm::Type* lane);  // the 128-bit vector of `lane`
+  unsigned lanesOf(llvm::Value* v);
+  unsigned lanesOf(llvm::Type* vector);
   llvm::Type* laneOf(Opcode op);
   llvm::Type* halfWidth(llvm::Type* lane);
   llvm::Value* popLanes(llvm::Type* lane);  // the top v128, as a vector of `lane`
