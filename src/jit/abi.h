@@ -2,8 +2,9 @@
 // per-thread and per-instance records generated code reads (at fixed offsets), and the
 // helper functions it calls. Every wasm function compiles to
 //   R f(JitThread* thread, JitInstance* instance, params...)
-// where R is void, the single result, or a struct of the results. Each also gets an entry
-// trampoline taking its arguments and results in 8-byte slots, used to enter from C++.
+// where R is void, the single result, or a struct of the results (v128 is <2 x i64>). Each
+// also gets an entry trampoline taking its arguments and results in slots, used to enter
+// from C++: one UntypedValue (16 bytes, 8-aligned) per value, so a v128 fits one slot.
 // Traps leave generated code with siglongjmp to the innermost entry (runGuarded), so no
 // C++ frame with live destructors may sit between an entry and a trapping helper.
 #pragma once
@@ -44,7 +45,10 @@ static_assert(offsetof(JitInstance, memBase) == 0 && offsetof(JitInstance, memSi
               offsetof(JitInstance, funcs) == 32 && offsetof(JitInstance, natives) == 40 &&
               offsetof(JitInstance, instance) == 48 && offsetof(JitInstance, typeIds) == 56);
 
-using EntryFn = void (*)(JitThread*, JitInstance*, uint64_t* slots);
+static_assert(sizeof(UntypedValue) == 16 && alignof(UntypedValue) == 8);
+constexpr uint64_t kSlotBytes = sizeof(UntypedValue);
+
+using EntryFn = void (*)(JitThread*, JitInstance*, UntypedValue* slots);
 
 // What Function::code points to for a function compiled by this tier (one per instance).
 struct JitFunction {
@@ -56,7 +60,7 @@ struct JitFunction {
 const JitFunction* jitFunctionOf(const Function& fn);
 
 // Runs `entry` and catches traps: false (with thread.error set) when one was raised.
-bool runGuarded(JitThread& thread, EntryFn entry, JitInstance* instance, uint64_t* slots);
+bool runGuarded(JitThread& thread, EntryFn entry, JitInstance* instance, UntypedValue* slots);
 // The calling thread's state.
 JitThread& currentThread();
 

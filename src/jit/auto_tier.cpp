@@ -86,7 +86,6 @@ class AutoTier final : public ExecutionTier {
   explicit AutoTier(JitOptions options) : options_(std::move(options)) {}
   const char* name() const override { return "auto"; }
   Result<std::unique_ptr<TierCode>> compile(const Module& module) override {
-    if (usesSimd(module)) return interpreter_->compile(module);
     Result<std::unique_ptr<MachineCode>> cached = loadCachedCode(module, options_);
     if (cached.ok()) return makeJitCode(std::move(cached.value()), module);
     TW_ASSIGN(std::unique_ptr<TierCode> interpreted, interpreter_->compile(module));

@@ -24,9 +24,9 @@ bool inBounds(uint64_t offset, uint64_t len, uint64_t size) {
   return offset <= size && len <= size - offset;
 }
 
-// Calls a host function or another tier's function with arguments in `slots` (8 bytes
-// each) and writes the results there. False with th->error set on failure.
-bool callBoxed(JitThread* th, JitInstance* caller, Function* fn, uint64_t* slots) {
+// Calls a host function or another tier's function with arguments in `slots` (one
+// UntypedValue each) and writes the results there. False with th->error set on failure.
+bool callBoxed(JitThread* th, JitInstance* caller, Function* fn, UntypedValue* slots) {
   const FuncType& type = fn->type;
   Value argStorage[16], resultStorage[8];
   std::vector<Value> bigArgs, bigResults;
@@ -35,7 +35,7 @@ bool callBoxed(JitThread* th, JitInstance* caller, Function* fn, uint64_t* slots
   if (type.results.size() > 8) results = bigResults = std::vector<Value>(type.results.size());
   for (size_t i = 0; i < args.size(); ++i) {
     args[i].type = type.params[i];
-    std::memcpy(&args[i].v, slots + i, 8);
+    args[i].v = slots[i];
   }
   for (size_t i = 0; i < results.size(); ++i) results[i].type = type.results[i];
   Result<void> r;
@@ -52,11 +52,11 @@ bool callBoxed(JitThread* th, JitInstance* caller, Function* fn, uint64_t* slots
     th->error = r.takeError();
     return false;
   }
-  for (size_t i = 0; i < results.size(); ++i) std::memcpy(slots + i, &results[i].v, 8);
+  for (size_t i = 0; i < results.size(); ++i) slots[i] = results[i].v;
   return true;
 }
 
-void hCall(JitThread* th, JitInstance* caller, Function* fn, uint64_t* slots) {
+void hCall(JitThread* th, JitInstance* caller, Function* fn, UntypedValue* slots) {
   if (const JitFunction* jf = jitFunctionOf(*fn)) return jf->entry(th, jf->owner, slots);
   if (!callBoxed(th, caller, fn, slots)) raise(th);
 }
@@ -167,7 +167,7 @@ JitThread& currentThread() {
   return thread;
 }
 
-bool runGuarded(JitThread& thread, EntryFn entry, JitInstance* instance, uint64_t* slots) {
+bool runGuarded(JitThread& thread, EntryFn entry, JitInstance* instance, UntypedValue* slots) {
   sigjmp_buf buf;
   sigjmp_buf* const outer = thread.escape;
   thread.escape = &buf;

@@ -1,17 +1,13 @@
 // The optimizing tier behind the engine's ExecutionTier/TierCode interface: compile() builds
-// machine code (or hands SIMD modules to the interpreter), bind() gives each instance the
-// records generated code reads, invoke() enters generated code from C++ and turns a raised
-// trap back into an Error.
+// machine code, bind() gives each instance the records generated code reads, invoke() enters
+// generated code from C++ and turns a raised trap back into an Error.
 #include <pthread.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "backend.h"
 #include "code_format.h"
 #include "tier_parts.h"
-#include "tensorwasm/binary/instr.h"
-#include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/jit/jit.h"
 
 namespace tw::jit {
@@ -76,14 +72,14 @@ class JitCode final : public TierCode {
                       std::span<Value> results, const CallOptions& options) override {
     JitThread& thread = currentThread();
     auto* target = static_cast<const JitFunction*>(fn.code);
-    uint64_t slotStorage[16];
-    std::vector<uint64_t> bigSlots;
-    uint64_t* slots = slotStorage;
+    UntypedValue slotStorage[16];
+    std::vector<UntypedValue> bigSlots;
+    UntypedValue* slots = slotStorage;
     if (std::max(args.size(), results.size()) > 16) {
       bigSlots.resize(std::max(args.size(), results.size()));
       slots = bigSlots.data();
     }
-    for (size_t i = 0; i < args.size(); ++i) std::memcpy(slots + i, &args[i].v, 8);
+    for (size_t i = 0; i < args.size(); ++i) slots[i] = args[i].v;
     const std::atomic<bool>* outerInterrupt = thread.interrupt;
     if (thread.nesting == 0) {
       thread.stackLimit = stackLimitOfThisThread();
@@ -96,7 +92,7 @@ class JitCode final : public TierCode {
     --thread.nesting;
     thread.interrupt = outerInterrupt;
     if (!ok) return std::move(thread.error);
-    for (size_t i = 0; i < results.size(); ++i) std::memcpy(&results[i].v, slots + i, 8);
+    for (size_t i = 0; i < results.size(); ++i) results[i].v = slots[i];
     return {};
   }
 
@@ -107,26 +103,6 @@ class JitCode final : public TierCode {
 };
 
 }  // namespace
-
-bool usesSimd(const Module& m) {
-  auto isV128 = [](ValType t) { return t == ValType::V128; };
-  for (const FuncType& t : m.types) {
-    if (std::ranges::any_of(t.params, isV128) || std::ranges::any_of(t.results, isV128)) return true;
-  }
-  for (const GlobalType& g : m.globalTypes) {
-    if (isV128(g.type)) return true;
-  }
-  for (const FunctionBody& body : m.bodies) {
-    if (std::ranges::any_of(body.locals, isV128)) return true;
-    InstrReader reader(m.bytes, body.codeBegin, body.codeEnd);
-    Instr in;
-    while (!reader.atEnd()) {
-      if (!reader.next(in).ok()) return true;  // not reached for a validated module
-      if (opcodeInfo(in.op).prefix == 0xFD) return true;
-    }
-  }
-  return false;
-}
 
 Result<std::unique_ptr<MachineCode>> loadCachedCode(const Module& m, const JitOptions& options) {
   if (!options.cache) return makeError(ErrorKind::Unsupported, "no code cache");
@@ -153,7 +129,6 @@ class JitTier final : public ExecutionTier {
   explicit JitTier(JitOptions options) : options_(std::move(options)) {}
   const char* name() const override { return "jit"; }
   Result<std::unique_ptr<TierCode>> compile(const Module& module) override {
-    if (usesSimd(module)) return interpreter_->compile(module);
     // A cached entry that does not decode or link is rebuilt, and replaced.
     Result<std::unique_ptr<MachineCode>> code = loadCachedCode(module, options_);
     if (!code.ok()) code = compileAndCache(module, options_);
@@ -163,7 +138,6 @@ class JitTier final : public ExecutionTier {
 
  private:
   JitOptions options_;
-  std::unique_ptr<ExecutionTier> interpreter_ = makeInterpreterTier();
 };
 
 }  // namespace
@@ -184,9 +158,6 @@ std::unique_ptr<ExecutionTier> makeJitTier(JitOptions options) {
 }
 
 Result<bool> precompile(const Module& module, const JitOptions& options) {
-  if (jit::usesSimd(module)) {
-    return makeError(ErrorKind::Unsupported, "modules using SIMD run on the interpreter tier; nothing to compile");
-  }
   if (jit::loadCachedCode(module, options).ok()) return true;
   TW_TRY(jit::compileAndCache(module, options));
   return false;

@@ -7,9 +7,6 @@
 
 namespace tw::jit {
 
-// Whether v128 appears anywhere in the module (such modules run on the interpreter tier).
-bool usesSimd(const Module& m);
-
 // The cache's verified code for `m`, linked; an error when there is none or it does not
 // decode or link (the caller compiles instead).
 Result<std::unique_ptr<MachineCode>> loadCachedCode(const Module& m, const JitOptions& options);

@@ -173,17 +173,16 @@ std::vector<llvm::Value*> FunctionTranslator::callNative(llvm::FunctionCallee ca
 }
 
 // Host functions and functions of other instances or tiers: arguments and results pass
-// through 8-byte slots and the runtime's call helper.
+// through slots (one UntypedValue each) and the runtime's call helper.
 std::vector<llvm::Value*> FunctionTranslator::callThroughRuntime(llvm::Value* function, const FuncType& ft,
                                                                  const std::vector<llvm::Value*>& args) {
   uint32_t count = static_cast<uint32_t>(std::max<size_t>({ft.params.size(), ft.results.size(), 1}));
-  llvm::AllocaInst* slots = entryAlloca(mt_.i64, count);
-  for (size_t k = 0; k < args.size(); ++k) b_.CreateStore(args[k], b_.CreateConstGEP1_64(mt_.i64, slots, k));
+  llvm::AllocaInst* slots = entryAlloca(mt_.v128, count);
+  auto slot = [&](size_t k) { return b_.CreateConstGEP1_64(mt_.i8, slots, k * kSlotBytes); };
+  for (size_t k = 0; k < args.size(); ++k) storeCell(args[k], slot(k));
   b_.CreateCall(mt_.helper(Helper::Call), {thread_, instance_, function, slots});
   std::vector<llvm::Value*> results;
-  for (size_t k = 0; k < ft.results.size(); ++k) {
-    results.push_back(b_.CreateLoad(mt_.type(ft.results[k]), b_.CreateConstGEP1_64(mt_.i64, slots, k)));
-  }
+  for (size_t k = 0; k < ft.results.size(); ++k) results.push_back(loadCell(mt_.type(ft.results[k]), slot(k)));
   return results;
 }
 

@@ -106,7 +106,7 @@ Result<void> FunctionTranslator::step(const Instr& in) {
     }
     default: break;
   }
-  if (variableOrReference(in) || memoryAccess(in) || bulkOrTable(in) || numeric(in.op)) return {};
+  if (variableOrReference(in) || memoryAccess(in) || bulkOrTable(in) || numeric(in.op) || simd(in)) return {};
   return makeError(ErrorKind::Unsupported,
                    "optimizing tier cannot translate " + std::string(opcodeInfo(in.op).name), in.offset);
 }
@@ -191,5 +191,13 @@ llvm::Value* FunctionTranslator::constant(ValType t, uint64_t bits) {
 }
 
 llvm::Value* FunctionTranslator::toI32(llvm::Value* flag) { return b_.CreateZExt(flag, mt_.i32); }
+
+llvm::Value* FunctionTranslator::loadCell(llvm::Type* type, llvm::Value* cell) {
+  return b_.CreateAlignedLoad(type, cell, llvm::Align(alignof(UntypedValue)));
+}
+
+void FunctionTranslator::storeCell(llvm::Value* v, llvm::Value* cell) {
+  b_.CreateAlignedStore(v, cell, llvm::Align(alignof(UntypedValue)));
+}
 
 }  // namespace tw::jit

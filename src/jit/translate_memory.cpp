@@ -86,10 +86,10 @@ bool FunctionTranslator::variableOrReference(const Instr& in) {
     case O::LocalTee: b_.CreateStore(stack_.back(), locals_[in.a]); return true;
     case O::GlobalGet: {
       llvm::Value* cell = instanceArray(offsetof(JitInstance, globals), in.a);
-      push(b_.CreateLoad(mt_.type(m_.globalTypes[in.a].type), cell));
+      push(loadCell(mt_.type(m_.globalTypes[in.a].type), cell));
       return true;
     }
-    case O::GlobalSet: b_.CreateStore(pop(), instanceArray(offsetof(JitInstance, globals), in.a)); return true;
+    case O::GlobalSet: storeCell(pop(), instanceArray(offsetof(JitInstance, globals), in.a)); return true;
     case O::I32Const: push(constant(ValType::I32, in.imm)); return true;
     case O::I64Const: push(constant(ValType::I64, in.imm)); return true;
     case O::F32Const: push(constant(ValType::F32, in.imm)); return true;

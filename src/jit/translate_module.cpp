@@ -24,6 +24,7 @@ ModuleTranslator::ModuleTranslator(const Module& wasm, llvm::Module& ir, Partiti
   f32 = llvm::Type::getFloatTy(ctx);
   f64 = llvm::Type::getDoubleTy(ctx);
   ptr = llvm::PointerType::get(ctx, 0);
+  v128 = llvm::FixedVectorType::get(i64, 2);
 }
 
 llvm::Type* ModuleTranslator::type(ValType t) const {
@@ -34,9 +35,9 @@ llvm::Type* ModuleTranslator::type(ValType t) const {
     case ValType::F64: return f64;
     case ValType::FuncRef:
     case ValType::ExternRef: return ptr;
-    case ValType::V128: break;
+    case ValType::V128: return v128;
   }
-  return i64;  // v128 never reaches the translator (SIMD modules use the interpreter)
+  return i64;
 }
 
 llvm::FunctionType* ModuleTranslator::signature(const FuncType& ft) const {
@@ -143,7 +144,8 @@ Result<void> ModuleTranslator::run() {
   return {};
 }
 
-// void entry(thread, instance, slots): arguments from slots, results back into them.
+// void entry(thread, instance, slots): arguments from slots (kSlotBytes apart), results
+// back into them.
 llvm::Function* ModuleTranslator::makeEntry(uint32_t bodyIndex) {
   llvm::Function* target = functions_[bodyIndex];
   const FuncType& ft = wasm.funcType(FuncIdx(wasm.numImportedFuncs + bodyIndex));
@@ -153,13 +155,15 @@ llvm::Function* ModuleTranslator::makeEntry(uint32_t bodyIndex) {
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "", entry));
   llvm::Value* slots = entry->getArg(2);
   std::vector<llvm::Value*> args = {entry->getArg(0), entry->getArg(1)};
+  auto slot = [&](size_t k) { return b.CreateConstGEP1_64(i8, slots, k * kSlotBytes); };
+  const llvm::Align align(alignof(UntypedValue));
   for (size_t k = 0; k < ft.params.size(); ++k) {
-    args.push_back(b.CreateLoad(type(ft.params[k]), b.CreateConstGEP1_64(i64, slots, k)));
+    args.push_back(b.CreateAlignedLoad(type(ft.params[k]), slot(k), align));
   }
   llvm::Value* ret = b.CreateCall(target, args);
   for (size_t k = 0; k < ft.results.size(); ++k) {
     llvm::Value* v = ft.results.size() == 1 ? ret : b.CreateExtractValue(ret, {static_cast<unsigned>(k)});
-    b.CreateStore(v, b.CreateConstGEP1_64(i64, slots, k));
+    b.CreateAlignedStore(v, slot(k), align);
   }
   b.CreateRetVoid();
   return entry;

@@ -132,6 +132,7 @@ llvm::Value* FunctionTranslator::divRem(Opcode op, llvm::Value* a, llvm::Value* 
 // of such an operation keeps the fold and quiets the NaN (one multiply on x86).
 llvm::Value* FunctionTranslator::quietNan(llvm::Value* result, llvm::Value* a, llvm::Value* b) {
   auto identity = [](llvm::Value* v) {
+    if (v->getType()->isVectorTy()) return llvm::isa<llvm::Constant>(v);  // some lane may be one
     auto* c = llvm::dyn_cast<llvm::ConstantFP>(v);
     if (!c) return false;
     const llvm::APFloat& x = c->getValueAPF();

@@ -1,8 +1,8 @@
 // Wasm -> LLVM IR for one module. ModuleTranslator holds what every function shares (types,
 // helper and function declarations, the tables handed to the runtime); FunctionTranslator
 // translates one validated body. Its instruction groups live in translate_control.cpp
-// (blocks, branches, calls), translate_numeric.cpp and translate_memory.cpp (memory,
-// variables, tables, references). Internal to the jit layer.
+// (blocks, branches, calls), translate_numeric.cpp, translate_memory.cpp (memory,
+// variables, tables, references) and translate_simd.cpp (v128). Internal to the jit layer.
 #pragma once
 
 #include <llvm/IR/IRBuilder.h>
@@ -56,6 +56,7 @@ class ModuleTranslator {
   llvm::Type* f32;
   llvm::Type* f64;
   llvm::PointerType* ptr;
+  llvm::FixedVectorType* v128;  // <2 x i64>: v128 values between instructions
 
  private:
   llvm::FunctionType* helperType(Helper h) const;
@@ -109,6 +110,10 @@ class FunctionTranslator {
   llvm::Value* instanceArray(uint64_t fieldOffset, uint32_t index);
   llvm::Value* constant(ValType t, uint64_t bits);
   llvm::Value* toI32(llvm::Value* flag);
+  // Loads and stores of a value in an UntypedValue (global cell or call slot): only
+  // 8-aligned, which matters for v128.
+  llvm::Value* loadCell(llvm::Type* type, llvm::Value* cell);
+  void storeCell(llvm::Value* v, llvm::Value* cell);
 
   // --- translate_control.cpp ---
   void enterBlock(const Instr& in);
@@ -141,6 +146,37 @@ class FunctionTranslator {
   llvm::Value* quietNan(llvm::Value* result, llvm::Value* a, llvm::Value* b);
   llvm::Value* floatMinMax(bool isMin, llvm::Value* a, llvm::Value* b);
   llvm::Value* truncChecked(llvm::Value* a, llvm::IntegerType* to, bool isSigned);
+
+  // --- translate_simd.cpp: v128 instructions; false when not in the group ---
+  bool simd(const Instr& in);
+  bool simdMemory(const Instr& in);
+  bool simdLanes(const Instr& in);
+  bool extractOrReplace(const Instr& in);
+  bool bitwise(Opcode op);
+  bool simdCompare(Opcode op);
+  bool simdInteger(Opcode op);
+  bool integerUnary(Opcode op, llvm::Type* lane);
+  bool simdShift(Opcode op, llvm::Type* lane);
+  bool simdWiden(Opcode op);
+  bool simdFloat(Opcode op);
+  bool floatConversion(Opcode op);
+  llvm::FixedVectorType* vectorOf(llvm::Type* lane);  // the 128-bit vector of `lane`
+  unsigned lanesOf(llvm::Value* v);
+  unsigned lanesOf(llvm::Type* vector);
+  llvm::Type* laneOf(Opcode op);
+  llvm::Type* halfWidth(llvm::Type* lane);
+  llvm::Value* popLanes(llvm::Type* lane);  // the top v128, as a vector of `lane`
+  void pushV128(llvm::Value* v);            // any 128-bit vector, as <2 x i64>
+  llvm::Value* splat(llvm::Type* lane, uint64_t bits);
+  llvm::Value* splatN(llvm::Type* lane, unsigned lanes, uint64_t bits);
+  llvm::Value* halfOf(llvm::Value* v, bool high);
+  llvm::Value* extend(llvm::Value* v, llvm::Type* lane, bool isSigned);
+  llvm::Value* zeroUpper(llvm::Value* pair);
+  llvm::Value* swizzle(llvm::Value* a, llvm::Value* idx);
+  llvm::Value* roundingAverage(llvm::Value* a, llvm::Value* b);
+  llvm::Value* pairwiseSum(llvm::Value* v);
+  llvm::Value* narrow(llvm::Value* a, llvm::Value* b, llvm::Type* lane, bool isSigned);
+  llvm::Value* vectorMinMax(bool isMin, llvm::Value* a, llvm::Value* b);
 
   // --- translate_memory.cpp: false when the instruction is not in the group ---
   bool variableOrReference(const Instr& in);

@@ -19,8 +19,8 @@ struct JitOptions {
   uint64_t partitionBytes = 16 * 1024;
 };
 
-// A tier whose compile() returns machine code for every function of a module. Modules that
-// use SIMD (v128) are compiled by the interpreter tier instead (see src/jit/README.md).
+// A tier whose compile() returns machine code for every function of a module, SIMD (v128)
+// included (see src/jit/README.md).
 // Thread-safety: compile() may run on several threads at once.
 std::unique_ptr<ExecutionTier> makeJitTier(JitOptions options = {});
 
@@ -29,8 +29,8 @@ std::unique_ptr<ExecutionTier> makeJitTier(JitOptions options = {});
 // code at its next invocation after compilation finished. Results are identical.
 std::unique_ptr<ExecutionTier> makeAutoTier(JitOptions options = {});
 
-// "jit" when the instance's functions run as machine code, else "interpreter" (a module
-// using SIMD, or an `auto` instance not yet moved).
+// "jit" when the instance's functions run as machine code, else "interpreter" (an `auto`
+// instance not yet moved, or another tier's).
 const char* activeTier(const Instance& instance);
 
 // Compiles `module` (or loads it from the cache) and stores the code in the cache; what
