@@ -20,6 +20,7 @@
 #include "tensorwasm/binary/decoder.h"
 #include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/jit/jit.h"
+#include "tensorwasm/runtime/typed_host.h"
 #include "tensorwasm/service/executor.h"
 
 using namespace tw;
@@ -208,18 +209,24 @@ void compileAndLoad(bool quick) {
               median(loads), decodeMs);
 }
 
-Result<std::shared_ptr<Instance>> hostLoopInstance(const Engine& engine) {
+// `typed`: the host function is defined with its C++ signature (typed_host.h), which
+// generated code calls without boxing; otherwise as a boxed HostFunction.
+Result<std::shared_ptr<Instance>> hostLoopInstance(const Engine& engine, bool typed) {
   Linker linker;
-  linker.defineFunction("env", "nop", FuncType{}, [](HostCall&, std::span<const Value>, std::span<Value>) {
-    return Result<void>();
-  });
+  if (typed) {
+    defineTypedFunction(linker, "env", "nop", [](HostCall&) {});
+  } else {
+    linker.defineFunction("env", "nop", FuncType{}, [](HostCall&, std::span<const Value>, std::span<Value>) {
+      return Result<void>();
+    });
+  }
   TW_ASSIGN(auto compiled, engine.compile(hostLoopModule()));
   return linker.instantiate(engine, compiled);
 }
 
-double nsPerHostCall(std::unique_ptr<ExecutionTier> tier, uint32_t calls) {
+double nsPerHostCall(std::unique_ptr<ExecutionTier> tier, bool typed, uint32_t calls) {
   Engine engine(EngineConfig{}, std::move(tier));
-  auto inst = hostLoopInstance(engine);
+  auto inst = hostLoopInstance(engine, typed);
   if (!inst.ok()) return -1;
   std::vector<double> runs;
   for (int r = 0; r < 5; ++r) {
@@ -232,15 +239,16 @@ double nsPerHostCall(std::unique_ptr<ExecutionTier> tier, uint32_t calls) {
 
 void hostCalls(bool quick) {
   uint32_t calls = quick ? 1'000'000 : 20'000'000;
-  double jit = nsPerHostCall(makeJitTier(), calls);
-  double interp = nsPerHostCall(makeInterpreterTier(), calls / 4);
-  std::printf("host call empty host function from a guest loop: jit %.1f ns per call (target < 20), "
-              "interpreter %.1f ns\n", jit, interp);
+  double typed = nsPerHostCall(makeJitTier(), true, calls);
+  double boxed = nsPerHostCall(makeJitTier(), false, calls);
+  double interp = nsPerHostCall(makeInterpreterTier(), false, calls / 4);
+  std::printf("host call empty host function from a guest loop, per call (loop included): jit typed %.1f ns "
+              "(target < 20), jit boxed %.1f ns, interpreter %.1f ns\n", typed, boxed, interp);
 }
 
 void deadlines(bool quick) {
   Engine engine(EngineConfig{}, makeJitTier());
-  auto inst = hostLoopInstance(engine);
+  auto inst = hostLoopInstance(engine, true);
   auto quotas = service::TenantQuotas::create(service::TenantTable());
   service::Executor executor(service::ExecutorConfig{}, quotas);
   std::vector<double> stops;

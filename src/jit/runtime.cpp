@@ -57,6 +57,11 @@ bool callBoxed(JitThread* th, JitInstance* caller, Function* fn, UntypedValue* s
 }
 
 void hCall(JitThread* th, JitInstance* caller, Function* fn, UntypedValue* slots) {
+  if (fn->direct.fn) {  // a typed host function: no boxing
+    HostCall call{*caller->instance, caller->instance->memory.get()};
+    if (fn->direct.fn(fn->direct.target.get(), call, slots, &th->error)) return;
+    raise(th);
+  }
   if (const JitFunction* jf = jitFunctionOf(*fn)) return jf->entry(th, jf->owner, slots);
   if (!callBoxed(th, caller, fn, slots)) raise(th);
 }

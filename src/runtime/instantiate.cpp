@@ -6,11 +6,13 @@
 
 namespace tw {
 
-void Linker::defineFunction(std::string module, std::string name, FuncType type, HostFunction fn) {
+void Linker::defineFunction(std::string module, std::string name, FuncType type, HostFunction fn,
+                            DirectHost direct) {
   auto f = std::make_shared<Function>();
   f->typeId = canonicalTypeId(type);
   f->type = std::move(type);
   f->host = std::move(fn);
+  f->direct = std::move(direct);
   Extern ext;
   ext.kind = ExternKind::Func;
   ext.func = std::move(f);

@@ -120,7 +120,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
 // Resolves imports by (module, name) and instantiates modules.
 class Linker {
  public:
-  void defineFunction(std::string module, std::string name, FuncType type, HostFunction fn);
+  void defineFunction(std::string module, std::string name, FuncType type, HostFunction fn,
+                      DirectHost direct = {});
   void define(std::string module, std::string name, Extern ext);
   // Makes every export of `instance` importable under `module`.
   void defineInstance(const std::string& module, const std::shared_ptr<Instance>& instance);

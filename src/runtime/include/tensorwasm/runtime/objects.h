@@ -31,6 +31,15 @@ struct HostCall {
 using HostFunction =
     std::function<Result<void>(HostCall&, std::span<const Value> args, std::span<Value> results)>;
 
+// A host function's unboxed entry (typed_host.h makes them): arguments in `slots`, one
+// UntypedValue each, as generated code and the interpreter hold them; results are written
+// over them from slot 0. False, with *error set, when the call fails.
+using DirectHostFn = bool (*)(const void* target, HostCall& call, UntypedValue* slots, Error* error);
+struct DirectHost {
+  DirectHostFn fn = nullptr;
+  std::shared_ptr<const void> target;  // the callable fn is given
+};
+
 // Process-wide canonical id of a function type, so call_indirect compares one integer.
 uint32_t canonicalTypeId(const FuncType& type);
 
@@ -42,6 +51,7 @@ class Function {
   uint32_t index = 0;           // function index within the defining module
   const void* code = nullptr;   // tier-specific compiled code for wasm functions
   HostFunction host;            // set for host functions
+  DirectHost direct;            // optional: the same host function without boxing
 
   bool isHost() const { return instance == nullptr; }
 };
