@@ -318,6 +318,24 @@ TEST(CompileCommand, FillsTheCodeCacheOfTheDataDirectory) {
   EXPECT_NE(out.find("\n21\n"), std::string::npos) << out;  // f0(5) = 15 + 0+1+2+3
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir / "data" / "code-refs"), {}), 1);
   EXPECT_EQ(cli({"compile", (dir / "missing.wasm").c_str()}), cli::kExitUsage);
+
+  // -o writes a sealed .twc that runs without the cache (nothing is compiled or stored),
+  // and is refused once tampered with.
+  std::string twc = (dir / "m.twc").string();
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(cli({"compile", file.c_str(), "-o", twc.c_str()}), 0);
+  std::filesystem::remove_all(dir / "data" / "code-refs");
+  EXPECT_EQ(cli({"run", "--tier", "jit", twc.c_str(), "--invoke", "f0", "--args", "[5]"}), 0);
+  out = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("\n21\n"), std::string::npos) << out;
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir / "data" / "code-refs"), {}), 0);
+  std::fstream f(twc, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(70);
+  char byte = static_cast<char>(f.get() ^ 0x01);
+  f.seekp(70);
+  f.put(byte);
+  f.close();
+  EXPECT_EQ(cli({"run", "--tier", "jit", twc.c_str(), "--invoke", "f0", "--args", "[5]"}), cli::kExitUsage);
   ::setenv("TENSOR_WASM_DATA_DIR", saved.c_str(), 1);
   std::filesystem::remove_all(dir);
 }

@@ -34,7 +34,8 @@ std::shared_ptr<CodeCache> openCodeCache() {
 }
 #endif
 
-Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name, bool codeCache) {
+Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name, bool codeCache,
+                                                std::optional<CompiledFile> file) {
   if (name != "interp" && name != "jit" && name != "auto") {
     return makeError(ErrorKind::Usage, "unknown tier '" + name + "' (expected interp, jit or auto)");
   }
@@ -42,6 +43,7 @@ Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name, bool co
   if (name == "interp") return makeInterpreterTier();
   JitOptions options;
   if (codeCache) options.cache = openCodeCache();
+  if (file) options.cache = cacheWithFile(std::move(*file), options.cache);
   return name == "jit" ? makeJitTier(options) : makeAutoTier(options);
 #else
   if (name == "jit") {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "compiled_file.h"
 #include "tensorwasm/runtime/instance.h"
 #include "tensorwasm/support/result.h"
 
@@ -39,7 +40,9 @@ Result<std::vector<uint8_t>> readFileBytes(const std::string& path);
 // `codeCache`: the optimizing tiers keep compiled code in the code cache of the data
 // directory (TENSOR_WASM_DATA_DIR; TENSOR_WASM_CODE_CACHE=off disables it). A cache that
 // cannot be opened costs speed, not the run: a warning, and compilation without it.
-Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name, bool codeCache = false);
+// `file`: code from a `.twc` file, tried before the cache.
+Result<std::unique_ptr<ExecutionTier>> makeTier(const std::string& name, bool codeCache = false,
+                                                std::optional<CompiledFile> file = std::nullopt);
 
 // Prints "error: <cause>" (and a trap's backtrace) to stderr and returns the exit code.
 int reportError(const Error& error);

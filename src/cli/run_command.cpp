@@ -98,7 +98,12 @@ int runRun(const RunArgs& a) {
   }
   if (!a.args.empty() && a.invoke.empty()) return reportError("--args needs --invoke NAME", kExitUsage);
 
-  auto tier = makeTier(a.tier, /*codeCache=*/true);
+  Result<std::vector<uint8_t>> bytes = readFileBytes(a.file);
+  if (!bytes.ok()) return reportError(bytes.error());
+  Result<std::optional<CompiledFile>> compiledFile = openCompiledFile(bytes.value());  // a .twc
+  if (!compiledFile.ok()) return reportError(compiledFile.error());
+  if (compiledFile.value()) bytes.value() = compiledFile.value()->module;
+  auto tier = makeTier(a.tier, /*codeCache=*/true, std::move(compiledFile.value()));
   if (!tier.ok()) return reportTierError(tier.error());
 
   EngineConfig config;
@@ -142,8 +147,6 @@ int runRun(const RunArgs& a) {
   std::atomic<bool> interrupt{false};
   wasi.interrupt = &interrupt;
 
-  Result<std::vector<uint8_t>> bytes = readFileBytes(a.file);
-  if (!bytes.ok()) return reportError(bytes.error());
   Engine engine(config, std::move(tier).value());
   auto compiled = engine.compile(bytes.value());
   if (!compiled.ok()) {
