@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "backend.h"
+#include "guard.h"
 #include "tensorwasm/binary/instr.h"
 #include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/jit/jit.h"
@@ -81,6 +82,7 @@ class JitCode final : public TierCode {
     for (size_t i = 0; i < args.size(); ++i) std::memcpy(slots + i, &args[i].v, 8);
     const std::atomic<bool>* outerInterrupt = thread.interrupt;
     if (thread.nesting == 0) {
+      prepareThreadForFaults(thread);
       thread.stackLimit = stackLimitOfThisThread();
       thread.interrupt = options.interrupt ? options.interrupt : &kNeverInterrupted;
     } else if (options.interrupt) {
@@ -125,6 +127,7 @@ class JitTier final : public ExecutionTier {
   const char* name() const override { return "jit"; }
   Result<std::unique_ptr<TierCode>> compile(const Module& module) override {
     if (usesSimd(module)) return interpreter_->compile(module);
+    installFaultHandler();
     TW_ASSIGN(std::unique_ptr<MachineCode> code, buildMachineCode(module));
     return std::unique_ptr<TierCode>(std::make_unique<JitCode>(std::move(code), module.bodies.size()));
   }
