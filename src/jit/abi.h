@@ -6,7 +6,9 @@
 // also gets an entry trampoline taking its arguments and results in slots, used to enter
 // from C++: one UntypedValue (16 bytes, 8-aligned) per value, so a v128 fits one slot.
 // Traps leave generated code with siglongjmp to the innermost entry (runGuarded), so no
-// C++ frame with live destructors may sit between an entry and a trapping helper.
+// C++ frame with live destructors may sit between an entry and a trapping helper. Loads and
+// stores are not bounds-checked: an out-of-bounds one faults and the fault handler
+// (guard.h) jumps the same way.
 #pragma once
 
 #include <csetjmp>
@@ -24,14 +26,15 @@ struct JitThread {
   const std::atomic<bool>* interrupt = nullptr;  // never null while running
   sigjmp_buf* escape = nullptr;                // where a trap resumes
   uint32_t nesting = 0;                        // entries into generated code on this thread
-  Error error;                                 // the trap or host error being raised
+  int32_t pendingTrap = -1;  // a TrapKind the fault handler raised (it cannot build `error`)
+  Error error;               // the trap or host error being raised
 };
 static_assert(offsetof(JitThread, stackLimit) == 0 && offsetof(JitThread, interrupt) == 8);
 
 // Per-instance state generated code reads. Built by bind(); stable while the instance lives.
 struct JitInstance {
-  uint8_t* memBase = nullptr;         // 0: linear memory (never moves)
-  const uint64_t* memSize = nullptr;  // 8: its live size in bytes (0 when there is none)
+  uint8_t* memBase = nullptr;         // 0: linear memory (never moves; guarded, memory.h)
+  const uint64_t* memSize = nullptr;  // 8: its live size in bytes, for memory.size
   UntypedValue** globals = nullptr;   // 16: each global's value cell
   Table** tables = nullptr;           // 24
   Function** funcs = nullptr;         // 32: the function index space, imports first
@@ -59,7 +62,8 @@ struct JitFunction {
 // fn's record when fn was compiled by this tier; null for host and interpreter functions.
 const JitFunction* jitFunctionOf(const Function& fn);
 
-// Runs `entry` and catches traps: false (with thread.error set) when one was raised.
+// Runs `entry` and catches traps, including out-of-bounds faults: false (with thread.error
+// set) when one was raised. The caller has called prepareThreadForFaults(thread).
 bool runGuarded(JitThread& thread, EntryFn entry, JitInstance* instance, UntypedValue* slots);
 // The calling thread's state.
 JitThread& currentThread();

@@ -1,13 +1,17 @@
 // LLVM 22 back end: partitions compiled to objects on parallel threads (each with its own
 // LLVMContext and TargetMachine), then linked by one process-wide LLJIT whose main JITDylib
-// holds the runtime helpers; each module links into its own JITDylib.
+// holds the runtime helpers; each module links into its own JITDylib. A JITLink plugin records the
+// executable sections of every linked object as code of this tier for the fault handler
+// (guard.h), until their JITDylib is removed.
 #include "backend.h"
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
 #include <llvm/ExecutionEngine/Orc/AbsoluteSymbols.h>
+#include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
@@ -19,11 +23,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "tensorwasm/binary/instr.h"
+#include "guard.h"
 #include "translator.h"
 
 namespace tw::jit {
@@ -32,6 +38,78 @@ namespace {
 Error llvmError(llvm::Error e) {
   return makeError(ErrorKind::Limit, "optimizing tier: " + llvm::toString(std::move(e)));
 }
+
+// Code ranges are published once the object's addresses are final (after fixups, before
+// the code can run) and kept by resource key, so removing a JITDylib withdraws them before
+// its memory is freed.
+class CodeRangePlugin final : public llvm::orc::ObjectLinkingLayer::Plugin {
+  using MR = llvm::orc::MaterializationResponsibility;
+  using Key = llvm::orc::ResourceKey;
+
+ public:
+  void modifyPassConfig(MR& mr, llvm::jitlink::LinkGraph&, llvm::jitlink::PassConfiguration& config) override {
+    config.PostFixupPasses.push_back([this, &mr](llvm::jitlink::LinkGraph& g) {
+      publish(mr, g);
+      return llvm::Error::success();
+    });
+  }
+  llvm::Error notifyEmitted(MR& mr) override {
+    return mr.withResourceKeyDo([&](Key k) {
+      std::lock_guard lock(mutex_);
+      auto& ranges = byKey_[k];
+      auto it = pending_.find(&mr);
+      if (it == pending_.end()) return;
+      ranges.insert(ranges.end(), it->second.begin(), it->second.end());
+      pending_.erase(it);
+    });
+  }
+  llvm::Error notifyFailed(MR& mr) override {
+    std::lock_guard lock(mutex_);
+    if (auto it = pending_.find(&mr); it != pending_.end()) {
+      withdraw(it->second);
+      pending_.erase(it);
+    }
+    return llvm::Error::success();
+  }
+  llvm::Error notifyRemovingResources(llvm::orc::JITDylib&, Key k) override {
+    std::lock_guard lock(mutex_);
+    if (auto it = byKey_.find(k); it != byKey_.end()) {
+      withdraw(it->second);
+      byKey_.erase(it);
+    }
+    return llvm::Error::success();
+  }
+  void notifyTransferringResources(llvm::orc::JITDylib&, Key dst, Key src) override {
+    std::lock_guard lock(mutex_);
+    auto it = byKey_.find(src);
+    if (it == byKey_.end()) return;
+    auto& to = byKey_[dst];
+    to.insert(to.end(), it->second.begin(), it->second.end());
+    byKey_.erase(src);
+  }
+
+ private:
+  void publish(MR& mr, llvm::jitlink::LinkGraph& g) {
+    std::vector<uintptr_t> begins;
+    for (llvm::jitlink::Section& sec : g.sections()) {
+      if (!(static_cast<unsigned>(sec.getMemProt()) & static_cast<unsigned>(llvm::orc::MemProt::Exec))) continue;
+      llvm::jitlink::SectionRange range(sec);
+      if (range.empty() || range.getSize() == 0) continue;
+      addCodeRange(range.getStart().getValue(), range.getEnd().getValue());
+      begins.push_back(range.getStart().getValue());
+    }
+    std::lock_guard lock(mutex_);
+    auto& ranges = pending_[&mr];
+    ranges.insert(ranges.end(), begins.begin(), begins.end());
+  }
+  static void withdraw(const std::vector<uintptr_t>& begins) {
+    for (uintptr_t b : begins) removeCodeRange(b);
+  }
+
+  std::mutex mutex_;
+  std::map<const MR*, std::vector<uintptr_t>> pending_;  // linked, not yet emitted
+  std::map<Key, std::vector<uintptr_t>> byKey_;
+};
 
 class Orc {
  public:
@@ -62,6 +140,11 @@ class Orc {
     if (!jtmb) return llvmError(jtmb.takeError());
     auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
     if (!jit) return llvmError(jit.takeError());
+    auto* linker = llvm::dyn_cast<llvm::orc::ObjectLinkingLayer>(&(*jit)->getObjLinkingLayer());
+    if (!linker) {
+      return makeError(ErrorKind::Unsupported, "optimizing tier: LLJIT does not link with JITLink here");
+    }
+    linker->addPlugin(std::make_shared<CodeRangePlugin>());
     auto* orc = new Orc(std::move(*jit), std::move(*jtmb));  // lives for the process
     llvm::orc::SymbolMap helpers;
     for (size_t h = 0; h < static_cast<size_t>(Helper::Count); ++h) {

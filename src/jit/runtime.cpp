@@ -176,8 +176,13 @@ bool runGuarded(JitThread& thread, EntryFn entry, JitInstance* instance, Untyped
   sigjmp_buf buf;
   sigjmp_buf* const outer = thread.escape;
   thread.escape = &buf;
+  // The signal mask is not saved: the fault handler unblocks its signal before jumping.
   if (sigsetjmp(buf, 0) != 0) {
     thread.escape = outer;
+    if (thread.pendingTrap >= 0) {
+      thread.error = makeTrap(static_cast<TrapKind>(thread.pendingTrap));
+      thread.pendingTrap = -1;
+    }
     return false;
   }
   entry(&thread, instance, slots);

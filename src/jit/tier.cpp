@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "code_format.h"
 #include "tier_parts.h"
+#include "guard.h"
 #include "tensorwasm/jit/jit.h"
 
 namespace tw::jit {
@@ -82,6 +83,7 @@ class JitCode final : public TierCode {
     for (size_t i = 0; i < args.size(); ++i) slots[i] = args[i].v;
     const std::atomic<bool>* outerInterrupt = thread.interrupt;
     if (thread.nesting == 0) {
+      prepareThreadForFaults(thread);
       thread.stackLimit = stackLimitOfThisThread();
       thread.interrupt = options.interrupt ? options.interrupt : &kNeverInterrupted;
     } else if (options.interrupt) {
@@ -119,6 +121,7 @@ Result<std::unique_ptr<MachineCode>> compileAndCache(const Module& m, const JitO
 }
 
 std::unique_ptr<TierCode> makeJitCode(std::unique_ptr<MachineCode> code, const Module& module) {
+  installFaultHandler();  // before any of the code can run
   return std::make_unique<JitCode>(std::move(code), module);
 }
 

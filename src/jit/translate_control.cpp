@@ -195,7 +195,6 @@ void FunctionTranslator::callDirect(uint32_t funcIndex) {
   } else {
     results = callThroughRuntime(instanceArray(offsetof(JitInstance, funcs), funcIndex), ft, args);
   }
-  reloadMemorySize();
   for (llvm::Value* v : results) push(v);
 }
 
@@ -229,7 +228,6 @@ void FunctionTranslator::callIndirect(uint32_t typeIndex, uint32_t table) {
     phi->addIncoming(foreignResults[k], foreignEnd);
     push(phi);
   }
-  reloadMemorySize();
 }
 
 }  // namespace tw::jit

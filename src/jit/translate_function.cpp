@@ -43,8 +43,6 @@ void FunctionTranslator::prologue() {
   if (!m_.memories.empty()) {
     memBase_ = invariantLoad(mt_.ptr, instance_, offsetof(JitInstance, memBase));
     memSizePtr_ = invariantLoad(mt_.ptr, instance_, offsetof(JitInstance, memSize));
-    memSize_ = entryAlloca(mt_.i64);
-    reloadMemorySize();
   }
   interruptFlag_ = b_.CreateLoad(mt_.ptr, b_.CreateConstGEP1_64(mt_.i8, thread_, offsetof(JitThread, interrupt)));
   // The native stack grows down: entering below the thread's limit means the guest

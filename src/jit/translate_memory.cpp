@@ -1,6 +1,9 @@
-// Variables, references, linear memory and tables. Loads and stores check their bounds
-// explicitly against the memory size cached in the function (reloaded after calls and
-// memory.grow); bulk memory and table instructions call the runtime.
+// Variables, references, linear memory and tables. Loads and stores are not bounds-checked:
+// an out-of-bounds access lands in the memory's PROT_NONE tail and faults (guard.h). They
+// are volatile because LLVM assumes loads and stores never trap: a plain access whose value
+// is unused could be deleted, sunk into a branch, merged with a neighbour or reordered with
+// other accesses, losing or moving the trap and the side effects before it. Bulk memory and
+// table instructions call the runtime, which checks explicitly.
 #include "translator.h"
 
 namespace tw::jit {
@@ -43,18 +46,9 @@ ValType loadResult(Opcode op) {
 }
 }  // namespace
 
-void FunctionTranslator::reloadMemorySize() {
-  if (memSize_) b_.CreateStore(b_.CreateLoad(mt_.i64, memSizePtr_), memSize_);
-}
-
-llvm::Value* FunctionTranslator::memorySize() { return b_.CreateLoad(mt_.i64, memSize_); }
-
-// base + addr + offset after checking addr + offset + size <= memory size (64-bit math:
-// no wrap-around for a 32-bit address plus a 32-bit offset).
-llvm::Value* FunctionTranslator::effectiveAddress(llvm::Value* addr, uint64_t offset, uint32_t size) {
+// base + addr + offset in 64-bit math: below base + 8 GiB, inside the reservation.
+llvm::Value* FunctionTranslator::effectiveAddress(llvm::Value* addr, uint64_t offset) {
   llvm::Value* ea = b_.CreateAdd(b_.CreateZExt(addr, mt_.i64), b_.getInt64(offset));
-  llvm::Value* end = b_.CreateAdd(ea, b_.getInt64(size));
-  trapIf(b_.CreateICmpUGT(end, memorySize()), TrapKind::OutOfBoundsMemory);
   return b_.CreateGEP(mt_.i8, memBase_, ea);
 }
 
@@ -64,16 +58,16 @@ bool FunctionTranslator::memoryAccess(const Instr& in) {
   llvm::Type* memType = b_.getIntNTy(a.bytes * 8);
   if (a.store) {
     llvm::Value* v = pop();
-    llvm::Value* p = effectiveAddress(pop(), in.imm, a.bytes);
+    llvm::Value* p = effectiveAddress(pop(), in.imm);
     if (v->getType()->isFloatingPointTy()) memType = v->getType();
     else if (v->getType() != memType) v = b_.CreateTrunc(v, memType);
-    b_.CreateAlignedStore(v, p, llvm::Align(1));
+    b_.CreateAlignedStore(v, p, llvm::Align(1), /*isVolatile=*/true);
     return true;
   }
-  llvm::Value* p = effectiveAddress(pop(), in.imm, a.bytes);
+  llvm::Value* p = effectiveAddress(pop(), in.imm);
   llvm::Type* result = mt_.type(loadResult(in.op));
   if (result->isFloatingPointTy()) memType = result;
-  llvm::Value* v = b_.CreateAlignedLoad(memType, p, llvm::Align(1));
+  llvm::Value* v = b_.CreateAlignedLoad(memType, p, llvm::Align(1), /*isVolatile=*/true);
   if (memType != result) v = a.isSigned ? b_.CreateSExt(v, result) : b_.CreateZExt(v, result);
   push(v);
   return true;
@@ -106,13 +100,12 @@ bool FunctionTranslator::bulkOrTable(const Instr& in) {
   llvm::Value* a = b_.getInt32(in.a);
   llvm::Value* b = b_.getInt32(in.b);
   switch (in.op) {
-    case O::MemorySize:
-      push(b_.CreateTrunc(b_.CreateLShr(memorySize(), 16), mt_.i32));
+    case O::MemorySize: {
+      llvm::Value* bytes = b_.CreateLoad(mt_.i64, memSizePtr_);
+      push(b_.CreateTrunc(b_.CreateLShr(bytes, 16), mt_.i32));
       return true;
-    case O::MemoryGrow:
-      push(call(Helper::MemoryGrow, {instance_, pop()}));
-      reloadMemorySize();
-      return true;
+    }
+    case O::MemoryGrow: push(call(Helper::MemoryGrow, {instance_, pop()})); return true;
     case O::MemoryInit: {
       auto v = popN(3);
       call(Helper::MemoryInit, {thread_, instance_, a, v[0], v[1], v[2]});

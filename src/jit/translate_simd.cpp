@@ -135,13 +135,12 @@ bool FunctionTranslator::simd(const Instr& in) {
 
 bool FunctionTranslator::simdMemory(const Instr& in) {
   // Pops the address: the instruction's other operand, if any, is popped before.
+  // Volatile like the scalar accesses (translate_memory.cpp): an out-of-bounds one must fault.
   auto load = [&](llvm::Type* t) {
-    uint32_t bytes = static_cast<uint32_t>(t->getPrimitiveSizeInBits() / 8);
-    return b_.CreateAlignedLoad(t, effectiveAddress(pop(), in.imm, bytes), llvm::Align(1));
+    return b_.CreateAlignedLoad(t, effectiveAddress(pop(), in.imm), llvm::Align(1), /*isVolatile=*/true);
   };
   auto store = [&](llvm::Value* v) {
-    uint32_t bytes = static_cast<uint32_t>(v->getType()->getPrimitiveSizeInBits() / 8);
-    b_.CreateAlignedStore(v, effectiveAddress(pop(), in.imm, bytes), llvm::Align(1));
+    b_.CreateAlignedStore(v, effectiveAddress(pop(), in.imm), llvm::Align(1), /*isVolatile=*/true);
   };
   auto extendingLoad = [&](llvm::Type* lane) {  // 8 bytes, each lane widened
     unsigned bits = lane->getPrimitiveSizeInBits();

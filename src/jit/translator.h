@@ -182,9 +182,7 @@ class FunctionTranslator {
   bool variableOrReference(const Instr& in);
   bool memoryAccess(const Instr& in);
   bool bulkOrTable(const Instr& in);
-  llvm::Value* effectiveAddress(llvm::Value* addr, uint64_t offset, uint32_t size);
-  void reloadMemorySize();
-  llvm::Value* memorySize();
+  llvm::Value* effectiveAddress(llvm::Value* addr, uint64_t offset);
 
   ModuleTranslator& mt_;
   const Module& m_;
@@ -196,8 +194,7 @@ class FunctionTranslator {
   llvm::Value* instance_ = nullptr;
   llvm::Value* interruptFlag_ = nullptr;
   llvm::Value* memBase_ = nullptr;      // null when the module has no memory
-  llvm::Value* memSizePtr_ = nullptr;
-  llvm::AllocaInst* memSize_ = nullptr; // cached size, reloaded after calls and growth
+  llvm::Value* memSizePtr_ = nullptr;  // the live size in bytes, for memory.size
   std::vector<llvm::AllocaInst*> locals_;
   std::vector<ValType> localTypes_;
   std::vector<llvm::Value*> stack_;

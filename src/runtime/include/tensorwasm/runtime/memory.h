@@ -1,8 +1,11 @@
-// Linear memory: a reserved virtual region (8 GiB: the 4 GiB a 32-bit address plus 32-bit
-// offset can reach, then guard) committed page by page as it grows, so growth never moves
-// the base and compiled code may rely on the guard region. Host code reaches guest memory
-// only through the bounds-checked accessors here.
-// Thread-safety: owned by one instance; grow() must not race with accesses.
+// Linear memory: a reserved virtual region (kReservationBytes: everything a 32-bit address
+// plus a 32-bit offset plus the widest access can reach) committed page by page as it
+// grows, so growth never moves the base and the uncommitted rest stays PROT_NONE. Every
+// memory registers its reservation process-wide, so the optimizing tier's fault handler can
+// tell an out-of-bounds access of generated code (isGuardFault) from any other fault. Host
+// code reaches guest memory only through the bounds-checked accessors here.
+// Thread-safety: owned by one instance; grow() must not race with accesses. isGuardFault()
+// is async-signal-safe.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +20,11 @@ namespace tw {
 
 inline constexpr uint64_t kWasmPageSize = 65536;
 inline constexpr uint32_t kMaxWasmPages = 65536;
+// The highest byte a load or store can touch is base + (2^32-1) + (2^32-1) + 15 (a v128);
+// the reservation covers it with a page of margin, so every such access faults when out of
+// bounds.
+inline constexpr uint64_t kReservationBytes = (8ull << 30) + kWasmPageSize;
+static_assert(kReservationBytes >= 2 * 0xFFFFFFFFull + 16);
 
 class Memory {
  public:
@@ -32,6 +40,9 @@ class Memory {
   const MemoryType& type() const { return type_; }
   // Grows by `delta` pages; returns the old page count, or -1 if refused (max or limit).
   int64_t grow(uint64_t delta);
+  // Whether `addr` lies in the reservation of some live memory of this process but outside
+  // its committed size: where an out-of-bounds guest access faults. Async-signal-safe.
+  static bool isGuardFault(uintptr_t addr);
 
   // A pointer to [addr, addr+len) if it lies inside memory, else nullptr.
   uint8_t* range(uint64_t addr, uint64_t len) const {

@@ -1,0 +1,123 @@
+// The fault handler. It runs on whichever thread faulted, on that thread's alternate stack,
+// and touches only async-signal-safe state: two RangeRegistry lookups, a TLS pointer and
+// plain fields of the thread's JitThread. A trap leaves through the innermost entry's
+// sigjmp_buf; the Error is built there, after the jump (runtime.cpp).
+#include "guard.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <mutex>
+
+#include "tensorwasm/runtime/range_registry.h"
+
+namespace tw::jit {
+namespace {
+
+constinit RangeRegistry codeRanges;
+constexpr int kSignals[] = {SIGSEGV, SIGBUS};
+struct sigaction previous[2];  // the actions replaced, by kSignals index
+constexpr size_t kAltStackBytes = 256 * 1024;  // room for a chained handler too
+
+// The thread's JitThread, once it has entered generated code (TLS the handler can read
+// without running an initializer).
+thread_local constinit JitThread* faultThread __attribute__((tls_model("initial-exec"))) = nullptr;
+
+uintptr_t faultingPc(const void* context) {
+  const auto* uc = static_cast<const ucontext_t*>(context);
+#if defined(__x86_64__)
+  return static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+  return static_cast<uintptr_t>(uc->uc_mcontext.pc);
+#else
+#error "the optimizing tier's fault handler needs the program counter of this architecture"
+#endif
+}
+
+bool isGuestOutOfBounds(const siginfo_t* info, const void* context) {
+  JitThread* th = faultThread;
+  if (!th || th->nesting == 0 || !th->escape) return false;
+  RangeRegistry::Range code;
+  if (!codeRanges.find(faultingPc(context), &code)) return false;
+  return Memory::isGuardFault(reinterpret_cast<uintptr_t>(info->si_addr));
+}
+
+// Not our fault: hand it to whoever handled it before, or let the default action run by
+// returning into the faulting instruction with the default disposition restored.
+void forward(int sig, siginfo_t* info, void* context) {
+  const struct sigaction& prev = previous[sig == SIGSEGV ? 0 : 1];
+  if (prev.sa_flags & SA_SIGINFO) return prev.sa_sigaction(sig, info, context);
+  if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) return prev.sa_handler(sig);
+  struct sigaction dfl{};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(sig, &dfl, nullptr);
+  raise(sig);  // pending until the handler returns; a fault also recurs on its own
+}
+
+void onFault(int sig, siginfo_t* info, void* context) {
+  if (!isGuestOutOfBounds(info, context)) return forward(sig, info, context);
+  JitThread* th = faultThread;
+  th->pendingTrap = static_cast<int32_t>(TrapKind::OutOfBoundsMemory);
+  // The kernel blocked `sig` for the handler; the jump skips the return that unblocks it.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  siglongjmp(*th->escape, 1);
+}
+
+// Frees the alternate stack this code gave the thread when the thread ends.
+struct AltStack {
+  void* base = nullptr;
+  ~AltStack() {
+    if (!base) return;
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+    munmap(base, kAltStackBytes);
+  }
+};
+
+void ensureAltStack() {
+  thread_local AltStack alt;
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;  // keep it
+  void* p = mmap(nullptr, kAltStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  if (p == MAP_FAILED) return;  // the handler then runs on the thread's own stack
+  stack_t ss{};
+  ss.ss_sp = p;
+  ss.ss_size = kAltStackBytes;
+  if (sigaltstack(&ss, nullptr) != 0) {
+    munmap(p, kAltStackBytes);
+    return;
+  }
+  alt.base = p;
+}
+
+}  // namespace
+
+void addCodeRange(uintptr_t begin, uintptr_t end) { codeRanges.add(begin, end, nullptr); }
+void removeCodeRange(uintptr_t begin) { codeRanges.remove(begin); }
+
+void installFaultHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction action{};
+    action.sa_sigaction = onFault;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    // Read first, install second: a fault meanwhile never sees a half-written `previous`.
+    for (size_t i = 0; i < 2; ++i) sigaction(kSignals[i], nullptr, &previous[i]);
+    for (int sig : kSignals) sigaction(sig, &action, nullptr);
+  });
+}
+
+void prepareThreadForFaults(JitThread& thread) {
+  if (faultThread == &thread) return;
+  ensureAltStack();
+  faultThread = &thread;
+}
+
+}  // namespace tw::jit
