@@ -869,11 +869,50 @@ void countCompared(Stats& stats, const ModuleVerdicts& v, bool simd) {
   else ++stats.v8Skipped[v.v8.why];
 }
 
+// Whether NaN nondeterminism explains the differences in `v` (`dv`: the verdicts after
+// --denan); such a module counts as skipped.
+bool nanExplains(uint64_t seed, const ModuleVerdicts& v, const ModuleVerdicts& dv,
+                 const fs::path& wasm, const std::string& ref, Stats& stats) {
+  if (onlyNan(v, dv)) {
+    ++stats.skipped["differs only in NaN bits (agrees after --denan)"];
+    return true;
+  }
+  // binaryen 108's --denan leaves v128 values alone, so NaN payloads from f32x4/f64x2
+  // arithmetic can still reach integer lanes. Such a module is reported, not failed.
+  if (!dv.anyDiffer() || !usesSimdFloatArithmetic(wasm)) return false;
+  ++stats.skipped["differs after --denan, uses f32x4/f64x2 arithmetic (NaN lanes?)"];
+  std::cout << "[ DiffBinaryen ] seed " << seed << " differs in a module with SIMD float "
+            << "arithmetic (NaN payloads are nondeterministic); saved to "
+            << saveModule(wasm, "seed-" + std::to_string(seed), ref).string() << "\n"
+            << dv.binaryen.why << dv.jit.why << dv.v8.why;
+  return true;
+}
+
+// Counts one module's verdicts in `stats`; a divergence fails the test.
+void record(uint64_t seed, bool jitBuilt, const ModuleVerdicts& v, const ModuleVerdicts& dv,
+            const fs::path& wasm, const std::string& ref, Stats& stats) {
+  auto fail = [&](const char* what, const Verdict& orig, const Verdict& den) {
+    ++stats.divergences;
+    ADD_FAILURE() << "seed " << seed << ": " << what << "; module saved to "
+                  << saveModule(wasm, "seed-" + std::to_string(seed), ref).string() << "\n" << orig.why
+                  << (den.state == Verdict::Differ ? "\nafter --denan:\n" + den.why : std::string());
+  };
+  if (v.binaryen.state == Verdict::Differ) return fail("our interpreter differs from binaryen", v.binaryen, dv.binaryen);
+  if (v.jit.state == Verdict::Differ) return fail("our optimizing tier differs", v.jit, dv.jit);
+  if (v.v8.state == Verdict::Differ) return fail("our interpreter differs from V8", v.v8, dv.v8);
+  if (v.binaryen.state == Verdict::Skip) {
+    ++stats.skipped[v.binaryen.why];
+  } else if (jitBuilt && v.jit.state == Verdict::Skip) {
+    ++stats.skipped[v.jit.why];
+  } else {
+    countCompared(stats, v, seedUsesSimd(seed));
+  }
+}
+
 // Generates, runs and compares one seed; records the outcome in `stats`.
 void diffSeed(uint64_t seed, const Engines& engines, const Tools& tools, const fs::path& dir,
               Stats& stats) {
   ++stats.seeds;
-  const std::string tag = "seed-" + std::to_string(seed);
   std::string why;
   std::optional<fs::path> wasm = generateModule(seed, dir, tools, why);
   if (!wasm) {
@@ -885,39 +924,9 @@ void diffSeed(uint64_t seed, const Engines& engines, const Tools& tools, const f
   ModuleVerdicts dv;
   if (v.anyDiffer()) {
     dv = denanVerdicts(engines, tools, *wasm);
-    if (onlyNan(v, dv)) {
-      ++stats.skipped["differs only in NaN bits (agrees after --denan)"];
-      return;
-    }
-    // binaryen 108's --denan leaves v128 values alone, so NaN payloads from f32x4/f64x2
-    // arithmetic can still reach integer lanes. Such a module is reported, not failed.
-    if (dv.anyDiffer() && usesSimdFloatArithmetic(*wasm)) {
-      ++stats.skipped["differs after --denan, uses f32x4/f64x2 arithmetic (NaN lanes?)"];
-      std::cout << "[ DiffBinaryen ] seed " << seed << " differs in a module with SIMD float "
-                << "arithmetic (NaN payloads are nondeterministic); saved to "
-                << saveModule(*wasm, tag, ref).string() << "\n"
-                << dv.binaryen.why << dv.jit.why << dv.v8.why;
-      return;
-    }
+    if (nanExplains(seed, v, dv, *wasm, ref, stats)) return;
   }
-  auto fail = [&](const char* what, const Verdict& orig, const Verdict& den) {
-    ++stats.divergences;
-    ADD_FAILURE() << "seed " << seed << ": " << what << "; module saved to "
-                  << saveModule(*wasm, tag, ref).string() << "\n" << orig.why
-                  << (den.state == Verdict::Differ ? "\nafter --denan:\n" + den.why : std::string());
-  };
-  if (v.binaryen.state == Verdict::Differ) return fail("our interpreter differs from binaryen", v.binaryen, dv.binaryen);
-  if (v.jit.state == Verdict::Differ) return fail("our optimizing tier differs", v.jit, dv.jit);
-  if (v.binaryen.state == Verdict::Skip) {
-    ++stats.skipped[v.binaryen.why];
-    return;
-  }
-  if (v.v8.state == Verdict::Differ) return fail("our interpreter differs from V8", v.v8, dv.v8);
-  if (engines.jit && v.jit.state == Verdict::Skip) {
-    ++stats.skipped[v.jit.why];
-    return;
-  }
-  countCompared(stats, v, seedUsesSimd(seed));
+  record(seed, engines.jit != nullptr, v, dv, *wasm, ref, stats);
 }
 
 TEST(DiffBinaryen, GeneratedModulesAgreeWithBinaryenJitAndV8) {
