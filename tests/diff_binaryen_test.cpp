@@ -869,12 +869,24 @@ void countCompared(Stats& stats, const ModuleVerdicts& v, bool simd) {
   else ++stats.v8Skipped[v.v8.why];
 }
 
+std::string differences(const ModuleVerdicts& v) {
+  std::string s;
+  for (const Verdict* d : {&v.binaryen, &v.jit, &v.v8})
+    if (d->state == Verdict::Differ) s += d->why;
+  return s;
+}
+
 // Whether NaN nondeterminism explains the differences in `v` (`dv`: the verdicts after
 // --denan); such a module counts as skipped.
 bool nanExplains(uint64_t seed, const ModuleVerdicts& v, const ModuleVerdicts& dv,
                  const fs::path& wasm, const std::string& ref, Stats& stats) {
   if (onlyNan(v, dv)) {
     ++stats.skipped["differs only in NaN bits (agrees after --denan)"];
+    std::cout << "[ DiffBinaryen ] seed " << seed << " differs only in NaN bits:"
+              << (v.binaryen.state == Verdict::Differ ? " interpreter-binaryen" : "")
+              << (v.jit.state == Verdict::Differ ? " jit" : "")
+              << (v.v8.state == Verdict::Differ ? " interpreter-v8" : "") << "\n"
+              << differences(v) << std::flush;
     return true;
   }
   // binaryen 108's --denan leaves v128 values alone, so NaN payloads from f32x4/f64x2
@@ -884,7 +896,7 @@ bool nanExplains(uint64_t seed, const ModuleVerdicts& v, const ModuleVerdicts& d
   std::cout << "[ DiffBinaryen ] seed " << seed << " differs in a module with SIMD float "
             << "arithmetic (NaN payloads are nondeterministic); saved to "
             << saveModule(wasm, "seed-" + std::to_string(seed), ref).string() << "\n"
-            << dv.binaryen.why << dv.jit.why << dv.v8.why;
+            << differences(dv);
   return true;
 }
 
