@@ -975,7 +975,7 @@ TEST(DiffBinaryen, GeneratedModulesAgreeWithBinaryenJitAndV8) {
       << "fewer than 60% of the generated modules were compared\n" << stats.summary();
   if (engines.jit) {
     EXPECT_EQ(stats.jitCompared, stats.compared) << stats.summary();
-    if (!std::getenv("TW_DIFF_SIMD")) {
+    if (!std::getenv("TW_DIFF_SIMD") && stats.compared >= 10) {  // not for a seed or two
       EXPECT_GE(stats.jitNative * 10, stats.compared * 3)
           << "the optimizing tier compiled fewer than 30% of the compared modules\n" << stats.summary();
     }
