@@ -1,13 +1,16 @@
 // Differential testing on generated modules: binaryen's translate-to-fuzz (wasm-opt -ttf)
 // turns seeded random bytes into a valid module; binaryen's interpreter (--fuzz-exec-before),
-// our interpreter and, when node is installed, V8 (tests/differential/run_v8.js) each call
-// every exported function in export order on one instance, with zero arguments, after
-// calling hangLimitInitializer, and log what the fuzzing-support imports receive. The call
-// sequences, logged values, results and trap presence must agree (NaNs compare as NaN; trap
-// texts differ between engines and are not compared). See tests/differential/README.md.
+// our interpreter, our optimizing tier (when built: TW_ENABLE_JIT) and, when node is
+// installed, V8 (tests/differential/run_v8.js) each call every exported function in export
+// order on one instance, with zero arguments, after calling hangLimitInitializer, and log
+// what the fuzzing-support imports receive. The call sequences, logged values, results and
+// trap presence must agree (NaNs compare as NaN; trap texts differ between engines and are
+// not compared, but our two tiers must raise the same trap kind). See
+// tests/differential/README.md.
 //
 // Environment: TW_DIFF_SEEDS (module count, default 40), TW_DIFF_SEED_BASE (first seed,
-// default 1), TW_DIFF_KEEP=1 keeps the work directory.
+// default 1), TW_DIFF_KEEP=1 keeps the work directory, TW_DIFF_V8=0 leaves V8 out,
+// TW_DIFF_PROGRESS=1 prints each seed before it runs (tests/differential/long-batch.sh).
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -34,6 +37,9 @@
 
 #include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/runtime/instance.h"
+#ifdef TW_ENABLE_JIT
+#include "tensorwasm/jit/jit.h"
+#endif
 
 namespace tw {
 namespace {
@@ -51,6 +57,20 @@ constexpr const char* kFeatures =
 std::string features() {
   if (const char* extra = std::getenv("TW_DIFF_EXTRA_FEATURES")) return std::string(kFeatures) + " " + extra;
   return kFeatures;
+}
+// Nearly every module generated with SIMD enabled uses it, so odd seeds are generated
+// without SIMD and even seeds with it: both the scalar and the SIMD translation of the
+// optimizing tier get modules. TW_DIFF_SIMD=all or none overrides this.
+bool seedUsesSimd(uint64_t seed) {
+  const char* mode = std::getenv("TW_DIFF_SIMD");
+  std::string m = mode && *mode ? mode : "alternate";
+  return m == "all" || (m != "none" && seed % 2 == 0);
+}
+std::string generationFeatures(uint64_t seed) {
+  std::string f = features();
+  if (seedUsesSimd(seed)) return f;
+  const std::string simd = " --enable-simd";
+  return f.erase(f.find(simd), simd.size());
 }
 constexpr auto kModuleBudget = std::chrono::milliseconds(2000);  // our engine, per module
 
@@ -116,6 +136,7 @@ struct OurEvent {
   Kind kind;
   std::string text;
   std::vector<Value> values;
+  int32_t trap = 0;  // Trap: the TrapKind
 };
 
 std::vector<std::string> splitWs(const std::string& s) {
@@ -292,6 +313,40 @@ bool eventMatches(const OurEvent& a, const TextEvent& b) {
   return i == b.tokens.size();
 }
 
+// Our two tiers compared with each other: values bit for bit (any NaN matches any NaN, also
+// per lane), traps by kind.
+bool sameValue(const Value& a, const Value& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case ValType::I32: return a.v.i32 == b.v.i32;
+    case ValType::I64: return a.v.i64 == b.v.i64;
+    case ValType::F32: return std::isnan(a.v.f32) ? std::isnan(b.v.f32) : a.v.i32 == b.v.i32;
+    case ValType::F64: return std::isnan(a.v.f64) ? std::isnan(b.v.f64) : a.v.i64 == b.v.i64;
+    case ValType::V128: {
+      uint32_t lanes[4];
+      std::memcpy(lanes, b.v.v128.bytes, 16);
+      return lanesMatch(a.v.v128, lanes);
+    }
+    case ValType::FuncRef:
+    case ValType::ExternRef: return (a.v.ref == nullptr) == (b.v.ref == nullptr);
+  }
+  return false;
+}
+
+bool eventMatches(const OurEvent& a, const OurEvent& b) {
+  if (a.kind != b.kind || (a.text != b.text && a.kind != Kind::Trap)) return false;
+  if (a.kind == Kind::Trap) return a.trap == b.trap;
+  if (a.values.size() != b.values.size()) return false;
+  for (size_t i = 0; i < a.values.size(); ++i)
+    if (!sameValue(a.values[i], b.values[i])) return false;
+  return true;
+}
+
+std::string renderEvent(const OurEvent& e) {
+  return e.kind == Kind::Trap ? "trap " + e.text : renderOurs(e);
+}
+std::string renderEvent(const TextEvent& e) { return renderText(e); }
+
 struct Comparison {
   bool equal = true;
   bool partial = false;  // the other engine hit a host limit; compared up to it
@@ -299,7 +354,9 @@ struct Comparison {
   std::string diff;
 };
 
-Comparison compare(const std::vector<OurEvent>& ours, std::vector<TextEvent> theirs,
+// `theirs` is binaryen's or V8's printed events, or our other tier's events.
+template <typename Theirs>
+Comparison compare(const std::vector<OurEvent>& ours, const std::vector<Theirs>& theirs,
                    const char* theirName) {
   Comparison c;
   size_t n = theirs.size();
@@ -324,8 +381,8 @@ Comparison compare(const std::vector<OurEvent>& ours, std::vector<TextEvent> the
     d << "first difference at event " << k << " (ours | " << theirName << "):\n";
     size_t from = k >= 6 ? k - 6 : 0;
     for (size_t j = from; j < k + 4 && (j < ours.size() || j < n); ++j) {
-      std::string a = j < ours.size() ? renderOurs(ours[j]) : "<none>";
-      std::string b = j < n ? renderText(theirs[j]) : "<none>";
+      std::string a = j < ours.size() ? renderEvent(ours[j]) : "<none>";
+      std::string b = j < n ? renderEvent(theirs[j]) : "<none>";
       if (b.size() > 90) b = b.substr(0, 90) + "...";
       if (a.size() > 90) a = a.substr(0, 90) + "...";
       d << (j == k ? "  >> " : "     ") << a << "  |  " << b << "\n";
@@ -431,7 +488,7 @@ OurRun runOurs(const Engine& engine, const std::shared_ptr<CompiledModule>& comp
       if (isTrap(err, TrapKind::Interrupted)) {
         run.skip = "timeout";
       } else if (err.kind == ErrorKind::Trap) {
-        run.events.push_back({Kind::Trap, err.describe(), {}});
+        run.events.push_back({Kind::Trap, err.describe(), {}, err.code});
       } else {
         run.error = "call " + ex.name + ": " + err.describe();
       }
@@ -488,19 +545,6 @@ std::string planFor(const Module& m) {
 
 // ---- the test ----------------------------------------------------------------------------
 
-struct Stats {
-  int seeds = 0, compared = 0, partial = 0, v8Compared = 0, events = 0;
-  std::map<std::string, int> skipped, v8Skipped;
-  std::string summary() const {
-    std::ostringstream s;
-    s << "seeds=" << seeds << " compared(binaryen)=" << compared << " (partial " << partial
-      << ") compared(v8)=" << v8Compared << " events=" << events;
-    for (const auto& [why, n] : skipped) s << "\n  skipped: " << n << " x " << why;
-    for (const auto& [why, n] : v8Skipped) s << "\n  v8 skipped: " << n << " x " << why;
-    return s.str();
-  }
-};
-
 // The comparison itself: i64 logs as two i32 halves, NaNs (also in v128 lanes) as NaN, -0 as
 // distinct from 0, trap texts ignored, and a changed value, a missing trap or an extra event
 // all reported.
@@ -548,9 +592,35 @@ TEST(DiffBinaryen, ComparatorNormalizesAndCatchesDifferences) {
   EXPECT_TRUE(p.partial);
 }
 
+// Our two tiers are compared more strictly: the same trap kind, float bits exact unless NaN.
+TEST(DiffBinaryen, TierComparatorChecksTrapKindsAndBits) {
+  auto events = [](TrapKind trap, float f, uint32_t nanBits) {
+    std::vector<OurEvent> e;
+    e.push_back({Kind::Call, "f", {}});
+    e.push_back({Kind::Log, "", {Value::f32(f), Value::f32Bits(nanBits)}});
+    e.push_back({Kind::Trap, trapMessage(trap), {}, static_cast<int32_t>(trap)});
+    return e;
+  };
+  auto base = events(TrapKind::Unreachable, 0.1f, 0x7FC00000u);
+  EXPECT_TRUE(compare(base, events(TrapKind::Unreachable, 0.1f, 0xFFA00001u), "jit").equal);
+  EXPECT_FALSE(compare(base, events(TrapKind::IntegerOverflow, 0.1f, 0x7FC00000u), "jit").equal);
+  EXPECT_FALSE(compare(base, events(TrapKind::Unreachable, std::nextafter(0.1f, 1.0f), 0x7FC00000u), "jit").equal);
+  EXPECT_FALSE(compare(base, events(TrapKind::Unreachable, 0.1f, 0x3F800000u), "jit").equal);
+}
+
 struct Tools {
   bool node = false, wabt = false;
   std::string runner;  // run_v8.js
+};
+
+// Our engines: the interpreter, and the optimizing tier where it is built.
+struct Engines {
+  std::unique_ptr<Engine> interpreter = std::make_unique<Engine>(EngineConfig{}, makeInterpreterTier());
+#ifdef TW_ENABLE_JIT
+  std::unique_ptr<Engine> jit = std::make_unique<Engine>(EngineConfig{}, makeJitTier());
+#else
+  std::unique_ptr<Engine> jit;
+#endif
 };
 
 // What comparing one module against one other engine gave.
@@ -562,17 +632,122 @@ struct Verdict {
 };
 
 struct ModuleVerdicts {
-  Verdict binaryen, v8;
+  Verdict binaryen;  // our interpreter against binaryen
+  Verdict jit;       // our optimizing tier against binaryen, then against our interpreter
+  Verdict v8;        // our interpreter against V8
+  bool anyDiffer() const {
+    return binaryen.state == Verdict::Differ || jit.state == Verdict::Differ || v8.state == Verdict::Differ;
+  }
 };
 
-// Runs `wasm` in binaryen, our engine and V8 and compares. `ref` gets binaryen's output.
-ModuleVerdicts diffModule(const Engine& engine, const Tools& tools, const fs::path& wasm,
+void skip(Verdict& v, std::string why) { v.state = Verdict::Skip; v.why = std::move(why); }
+void differ(Verdict& v, std::string why) { v.state = Verdict::Differ; v.why = std::move(why); }
+
+Verdict fromComparison(const Comparison& c) {
+  Verdict v;
+  v.state = c.equal ? Verdict::Agree : Verdict::Differ;
+  v.why = c.diff;
+  v.partial = c.partial;
+  v.events = c.events;
+  return v;
+}
+
+// One of our tiers on a module binaryen ran: compiled, run, compared with binaryen's events.
+struct TierRun {
+  Verdict verdict;
+  std::shared_ptr<CompiledModule> compiled;
+  std::optional<OurRun> run;  // set when it ran to the end
+};
+
+TierRun runTier(const Engine& engine, const std::string& tier, const std::vector<uint8_t>& bytes,
+                const std::vector<TextEvent>& binaryenEvents) {
+  TierRun out;
+  auto compiled = engine.compile(bytes);
+  if (!compiled.ok()) {
+    if (compiled.error().kind == ErrorKind::Unsupported) {
+      skip(out.verdict, tier + "unsupported: " + compiled.error().message.substr(0, 60));
+    } else {
+      differ(out.verdict, "our " + tier + "tier rejects a module binaryen and wasm-validate accept: " +
+                              compiled.error().describe());
+    }
+    return out;
+  }
+  out.compiled = compiled.value();
+  OurRun ours = runOurs(engine, out.compiled, /*v8Mode=*/false);
+  if (!ours.skip.empty()) {
+    skip(out.verdict, tier + ours.skip);
+  } else if (!ours.error.empty()) {
+    differ(out.verdict, "our " + tier + "engine failed: " + ours.error);
+  } else {
+    out.verdict = fromComparison(compare(ours.events, binaryenEvents, "binaryen"));
+    out.run = std::move(ours);
+  }
+  return out;
+}
+
+constexpr const char* kTiersDiffer = "optimizing tier against the interpreter: ";
+
+// The optimizing tier against our interpreter, event for event (also past a binaryen host
+// limit, and trap kinds too), and against binaryen.
+Verdict jitVerdict(const Engines& engines, const std::vector<uint8_t>& bytes,
+                   const std::vector<TextEvent>& binaryenEvents, const TierRun& interp) {
+  Verdict v;
+  if (!engines.jit) {
+    skip(v, "optimizing tier not built");
+    return v;
+  }
+  TierRun jit = runTier(*engines.jit, "jit: ", bytes, binaryenEvents);
+  if (!jit.run || !interp.run) return jit.verdict;
+  Comparison c = compare(jit.run->events, interp.run->events, "interpreter");
+  if (c.equal) return jit.verdict;
+  differ(v, std::string(kTiersDiffer) + c.diff);
+  return v;
+}
+
+Verdict v8Verdict(const Engine& engine, const Tools& tools, const fs::path& wasm,
+                  const std::shared_ptr<CompiledModule>& compiled) {
+  Verdict v;
+  if (!tools.node) {
+    skip(v, "node not installed or TW_DIFF_V8=0");
+    return v;
+  }
+  fs::path plan = wasm;
+  plan.replace_extension(".plan");
+  std::ofstream(plan) << planFor(compiled->module());
+  auto v8 = runCommand("timeout 60 node " + quote(tools.runner) + " " + quote(wasm.string()) +
+                       " " + quote(plan.string()));
+  std::string reject;
+  auto v8Events = parseFuzzExec(v8.out, &reject);
+  if (!reject.empty()) {
+    skip(v, "V8 rejects: " + reject.substr(0, 60));
+    return v;
+  }
+  if (v8.rc != 0) {
+    skip(v, "node failed (rc " + std::to_string(v8.rc) + ")");
+    return v;
+  }
+  OurRun oursV8 = runOurs(engine, compiled, /*v8Mode=*/true);
+  if (!oursV8.skip.empty() || !oursV8.error.empty()) {
+    skip(v, "our V8-mode run: " + oursV8.skip + oursV8.error);
+    return v;
+  }
+  v = fromComparison(compare(oursV8.events, v8Events, "v8"));
+  v.partial = false;
+  return v;
+}
+
+std::vector<uint8_t> readBytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs `wasm` in binaryen, our interpreter, our optimizing tier and V8 and compares. `ref`
+// gets binaryen's output.
+ModuleVerdicts diffModule(const Engines& engines, const Tools& tools, const fs::path& wasm,
                           std::string& ref) {
   ModuleVerdicts out;
-  auto skip = [](Verdict& v, std::string why) { v.state = Verdict::Skip; v.why = std::move(why); };
-  auto differ = [](Verdict& v, std::string why) { v.state = Verdict::Differ; v.why = std::move(why); };
   skip(out.v8, "binaryen half not compared");
-
+  skip(out.jit, "binaryen did not run it");
   auto bin = runCommand("timeout 60 wasm-opt " + quote(wasm.string()) + " " + features() +
                         " --fuzz-exec-before");
   ref = bin.out;
@@ -581,64 +756,14 @@ ModuleVerdicts diffModule(const Engine& engine, const Tools& tools, const fs::pa
     skip(out.binaryen, "binaryen did not run it (rc " + std::to_string(bin.rc) + ")");
     return out;
   }
-  std::ifstream in(wasm, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto compiled = engine.compile(bytes);
-  if (!compiled.ok()) {
-    if (compiled.error().kind == ErrorKind::Unsupported) {
-      skip(out.binaryen, "unsupported: " + compiled.error().message.substr(0, 60));
-    } else {
-      differ(out.binaryen, "we reject a module binaryen and wasm-validate accept: " +
-                               compiled.error().describe());
-    }
-    return out;
-  }
-  OurRun ours = runOurs(engine, compiled.value(), /*v8Mode=*/false);
-  if (!ours.skip.empty()) {
-    skip(out.binaryen, ours.skip);
-    return out;
-  }
-  if (!ours.error.empty()) {
-    differ(out.binaryen, "our engine failed: " + ours.error);
-    return out;
-  }
-  Comparison c = compare(ours.events, binaryenEvents, "binaryen");
-  out.binaryen.state = c.equal ? Verdict::Agree : Verdict::Differ;
-  out.binaryen.why = c.diff;
-  out.binaryen.partial = c.partial;
-  out.binaryen.events = c.events;
-
-  if (!tools.node) {
-    skip(out.v8, "node not installed");
-    return out;
-  }
-  fs::path plan = wasm;
-  plan.replace_extension(".plan");
-  std::ofstream(plan) << planFor(compiled.value()->module());
-  auto v8 = runCommand("timeout 60 node " + quote(tools.runner) + " " + quote(wasm.string()) +
-                       " " + quote(plan.string()));
-  std::string reject;
-  auto v8Events = parseFuzzExec(v8.out, &reject);
-  if (!reject.empty()) {
-    skip(out.v8, "V8 rejects: " + reject.substr(0, 60));
-    return out;
-  }
-  if (v8.rc != 0) {
-    skip(out.v8, "node failed (rc " + std::to_string(v8.rc) + ")");
-    return out;
-  }
-  OurRun oursV8 = runOurs(engine, compiled.value(), /*v8Mode=*/true);
-  if (!oursV8.skip.empty() || !oursV8.error.empty()) {
-    skip(out.v8, "our V8-mode run: " + oursV8.skip + oursV8.error);
-    return out;
-  }
-  Comparison cv = compare(oursV8.events, v8Events, "v8");
-  out.v8.state = cv.equal ? Verdict::Agree : Verdict::Differ;
-  out.v8.why = cv.diff;
-  out.v8.events = cv.events;
+  const std::vector<uint8_t> bytes = readBytes(wasm);
+  TierRun interp = runTier(*engines.interpreter, "", bytes, binaryenEvents);
+  out.binaryen = interp.verdict;
+  out.jit = jitVerdict(engines, bytes, binaryenEvents, interp);
+  if (out.binaryen.state != Verdict::Agree) return out;
+  out.v8 = v8Verdict(*engines.interpreter, tools, wasm, interp.compiled);
   return out;
 }
-
 // Whether the module has f32x4/f64x2 arithmetic, which may turn a NaN operand into a NaN of
 // another payload (const, splat, lane access, compares, abs/neg are exact), read from
 // wasm2wat's text.
@@ -654,110 +779,206 @@ bool usesSimdFloatArithmetic(const fs::path& wasm) {
   return false;
 }
 
-TEST(DiffBinaryen, GeneratedModulesAgreeWithBinaryenAndV8) {
+struct Stats {
+  int seeds = 0, compared = 0, partial = 0, jitCompared = 0, jitNative = 0, v8Compared = 0, events = 0;
+  int divergences = 0;
+  std::map<std::string, int> skipped, jitSkipped, v8Skipped;
+  int skippedTotal() const { return seeds - compared - divergences; }
+  std::string summary() const {
+    std::ostringstream s;
+    s << "seeds=" << seeds << " compared(binaryen)=" << compared << " (partial " << partial
+      << ") compared(jit)=" << jitCompared << " (compiled by it, without SIMD: " << jitNative
+      << ") compared(v8)=" << v8Compared << " events=" << events;
+    for (const auto& [why, n] : skipped) s << "\n  skipped: " << n << " x " << why;
+    for (const auto& [why, n] : jitSkipped) s << "\n  jit skipped: " << n << " x " << why;
+    for (const auto& [why, n] : v8Skipped) s << "\n  v8 skipped: " << n << " x " << why;
+    return s.str();
+  }
+  // The line tests/differential/long-batch.sh adds up.
+  std::string totals() const {
+    std::ostringstream s;
+    s << "totals seeds=" << seeds << " compared=" << compared << " skipped=" << skippedTotal()
+      << " divergences=" << divergences;
+    return s.str();
+  }
+};
+
+// Makes the module for `seed`: empty with the skip reason in `why` when there is none.
+std::optional<fs::path> generateModule(uint64_t seed, const fs::path& dir, const Tools& tools,
+                                       std::string& why) {
+  const std::string tag = "seed-" + std::to_string(seed);
+  const fs::path input = dir / (tag + ".bin"), wasm = dir / (tag + ".wasm");
+  {
+    auto bytes = seededBytes(seed);
+    std::ofstream(input, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  auto gen = runCommand("timeout 30 wasm-opt " + quote(input.string()) + " -ttf " + generationFeatures(seed) +
+                        " -o " + quote(wasm.string()));
+  if (gen.rc != 0 || !fs::exists(wasm)) {
+    why = "binaryen could not generate";
+    return std::nullopt;
+  }
+  // An independent validator decides whether the generator's output is valid wasm 2.0.
+  if (tools.wabt && runCommand("wasm-validate " + quote(wasm.string())).rc != 0) {
+    why = "generated module fails wasm-validate";
+    return std::nullopt;
+  }
+  return wasm;
+}
+
+// NaN bit patterns are nondeterministic in wasm, and SIMD code can turn them into ordinary
+// integers (f32x4.div then i8x16.sub_sat_u). When the engines disagree, try the module again
+// with binaryen's --denan instrumentation (NaNs become 0 at run time): if they agree then,
+// the difference was only NaN payloads. Returns the verdicts on the denan'ed module (all
+// Skip when it could not be made).
+ModuleVerdicts denanVerdicts(const Engines& engines, const Tools& tools, const fs::path& wasm) {
+  fs::path denan = wasm;
+  denan.replace_extension(".denan.wasm");
+  std::string denanRef;
+  if (runCommand("wasm-opt " + quote(wasm.string()) + " " + features() + " --denan -o " +
+                 quote(denan.string())).rc != 0) {
+    return {};
+  }
+  return diffModule(engines, tools, denan, denanRef);
+}
+
+bool onlyNan(const ModuleVerdicts& v, const ModuleVerdicts& dv) {
+  auto fixed = [](const Verdict& orig, const Verdict& den) {
+    return orig.state != Verdict::Differ || den.state == Verdict::Agree;
+  };
+  return dv.binaryen.state == Verdict::Agree && !dv.anyDiffer() && fixed(v.binaryen, dv.binaryen) &&
+         fixed(v.jit, dv.jit) && fixed(v.v8, dv.v8);
+}
+
+fs::path saveModule(const fs::path& wasm, const std::string& tag, const std::string& ref) {
+  fs::path saved = fs::temp_directory_path() / ("tw-diff-" + tag + ".wasm");
+  fs::copy_file(wasm, saved, fs::copy_options::overwrite_existing);
+  std::ofstream(fs::temp_directory_path() / ("tw-diff-" + tag + ".binaryen.txt")) << ref;
+  return saved;
+}
+
+// Adds one compared module's verdicts to the stats.
+void countCompared(Stats& stats, const ModuleVerdicts& v, bool simd) {
+  ++stats.compared;
+  if (v.jit.state == Verdict::Agree && !simd) ++stats.jitNative;
+  stats.events += static_cast<int>(v.binaryen.events);
+  if (v.binaryen.partial) ++stats.partial;
+  if (v.jit.state == Verdict::Agree) ++stats.jitCompared;
+  else ++stats.jitSkipped[v.jit.why];
+  if (v.v8.state == Verdict::Agree) ++stats.v8Compared;
+  else ++stats.v8Skipped[v.v8.why];
+}
+
+std::string differences(const ModuleVerdicts& v) {
+  std::string s;
+  for (const Verdict* d : {&v.binaryen, &v.jit, &v.v8})
+    if (d->state == Verdict::Differ) s += d->why;
+  return s;
+}
+
+// Whether NaN nondeterminism explains the differences in `v` (`dv`: the verdicts after
+// --denan); such a module counts as skipped.
+bool nanExplains(uint64_t seed, const ModuleVerdicts& v, const ModuleVerdicts& dv,
+                 const fs::path& wasm, const std::string& ref, Stats& stats) {
+  if (onlyNan(v, dv)) {
+    // Our two tiers may differ in NaN payloads too, but that is worth seeing in the summary.
+    bool tiers = startsWith(v.jit.why, kTiersDiffer);
+    ++stats.skipped[tiers ? "jit and interpreter differ only in NaN bits (agree after --denan)"
+                          : "differs only in NaN bits (agrees after --denan)"];
+    std::cout << "[ DiffBinaryen ] seed " << seed << " differs only in NaN bits:"
+              << (v.binaryen.state == Verdict::Differ ? " interpreter-binaryen" : "")
+              << (v.jit.state == Verdict::Differ ? " jit" : "")
+              << (v.v8.state == Verdict::Differ ? " interpreter-v8" : "") << "\n"
+              << differences(v) << std::flush;
+    return true;
+  }
+  // binaryen 108's --denan leaves v128 values alone, so NaN payloads from f32x4/f64x2
+  // arithmetic can still reach integer lanes. Such a module is reported, not failed.
+  if (!dv.anyDiffer() || !usesSimdFloatArithmetic(wasm)) return false;
+  ++stats.skipped["differs after --denan, uses f32x4/f64x2 arithmetic (NaN lanes?)"];
+  std::cout << "[ DiffBinaryen ] seed " << seed << " differs in a module with SIMD float "
+            << "arithmetic (NaN payloads are nondeterministic); saved to "
+            << saveModule(wasm, "seed-" + std::to_string(seed), ref).string() << "\n"
+            << differences(dv);
+  return true;
+}
+
+// Counts one module's verdicts in `stats`; a divergence fails the test.
+void record(uint64_t seed, bool jitBuilt, const ModuleVerdicts& v, const ModuleVerdicts& dv,
+            const fs::path& wasm, const std::string& ref, Stats& stats) {
+  auto fail = [&](const char* what, const Verdict& orig, const Verdict& den) {
+    ++stats.divergences;
+    ADD_FAILURE() << "seed " << seed << ": " << what << "; module saved to "
+                  << saveModule(wasm, "seed-" + std::to_string(seed), ref).string() << "\n" << orig.why
+                  << (den.state == Verdict::Differ ? "\nafter --denan:\n" + den.why : std::string());
+  };
+  if (v.binaryen.state == Verdict::Differ) return fail("our interpreter differs from binaryen", v.binaryen, dv.binaryen);
+  if (v.jit.state == Verdict::Differ) return fail("our optimizing tier differs", v.jit, dv.jit);
+  if (v.v8.state == Verdict::Differ) return fail("our interpreter differs from V8", v.v8, dv.v8);
+  if (v.binaryen.state == Verdict::Skip) {
+    ++stats.skipped[v.binaryen.why];
+  } else if (jitBuilt && v.jit.state == Verdict::Skip) {
+    ++stats.skipped[v.jit.why];
+  } else {
+    countCompared(stats, v, seedUsesSimd(seed));
+  }
+}
+
+// Generates, runs and compares one seed; records the outcome in `stats`.
+void diffSeed(uint64_t seed, const Engines& engines, const Tools& tools, const fs::path& dir,
+              Stats& stats) {
+  ++stats.seeds;
+  std::string why;
+  std::optional<fs::path> wasm = generateModule(seed, dir, tools, why);
+  if (!wasm) {
+    ++stats.skipped[why];
+    return;
+  }
+  std::string ref;
+  ModuleVerdicts v = diffModule(engines, tools, *wasm, ref);
+  ModuleVerdicts dv;
+  if (v.anyDiffer()) {
+    dv = denanVerdicts(engines, tools, *wasm);
+    if (nanExplains(seed, v, dv, *wasm, ref, stats)) return;
+  }
+  record(seed, engines.jit != nullptr, v, dv, *wasm, ref, stats);
+}
+
+TEST(DiffBinaryen, GeneratedModulesAgreeWithBinaryenJitAndV8) {
   if (!haveTool("wasm-opt")) GTEST_SKIP() << "wasm-opt (binaryen) not installed";
   Tools tools;
-  tools.node = haveTool("node");
+  tools.node = envOr("TW_DIFF_V8", 1) != 0 && haveTool("node");
   tools.wabt = haveTool("wasm-validate");
   tools.runner = std::string(TW_SOURCE_DIR) + "/tests/differential/run_v8.js";
   const uint64_t count = envOr("TW_DIFF_SEEDS", 40);
   const uint64_t base = envOr("TW_DIFF_SEED_BASE", 1);
+  const bool progress = envOr("TW_DIFF_PROGRESS", 0) != 0;
 
   fs::path dir = fs::temp_directory_path() / ("tw-diff-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  Engine engine(EngineConfig{}, makeInterpreterTier());
+  Engines engines;
   Stats stats;
-
   for (uint64_t seed = base; seed < base + count; ++seed) {
-    ++stats.seeds;
-    const std::string tag = "seed-" + std::to_string(seed);
-    const fs::path input = dir / (tag + ".bin"), wasm = dir / (tag + ".wasm");
-    {
-      auto bytes = seededBytes(seed);
-      std::ofstream(input, std::ios::binary)
-          .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    }
-    auto gen = runCommand("timeout 30 wasm-opt " + quote(input.string()) + " -ttf " + features() +
-                          " -o " + quote(wasm.string()));
-    if (gen.rc != 0 || !fs::exists(wasm)) {
-      ++stats.skipped["binaryen could not generate"];
-      continue;
-    }
-    // An independent validator decides whether the generator's output is valid wasm 2.0.
-    if (tools.wabt && runCommand("wasm-validate " + quote(wasm.string())).rc != 0) {
-      ++stats.skipped["generated module fails wasm-validate"];
-      continue;
-    }
-
-    std::string ref;
-    ModuleVerdicts v = diffModule(engine, tools, wasm, ref);
-    // NaN bit patterns are nondeterministic in wasm, and SIMD code can turn them into
-    // ordinary integers (f32x4.div then i8x16.sub_sat_u). When the engines disagree, try the
-    // module again with binaryen's --denan instrumentation (NaNs become 0 at run time): if
-    // they agree then, the difference was only NaN payloads.
-    bool nanOnly = false;
-    ModuleVerdicts dv;
-    if (v.binaryen.state == Verdict::Differ || v.v8.state == Verdict::Differ) {
-      const fs::path denan = dir / (tag + ".denan.wasm");
-      std::string denanRef;
-      if (runCommand("wasm-opt " + quote(wasm.string()) + " " + features() + " --denan -o " +
-                     quote(denan.string())).rc == 0) {
-        dv = diffModule(engine, tools, denan, denanRef);
-        nanOnly = dv.binaryen.state == Verdict::Agree &&
-                  (v.v8.state != Verdict::Differ || dv.v8.state == Verdict::Agree);
-      }
-    }
-    if (nanOnly) {
-      ++stats.skipped["differs only in NaN bits (agrees after --denan)"];
-      continue;
-    }
-    auto save = [&] {
-      fs::path saved = fs::temp_directory_path() / ("tw-diff-" + tag + ".wasm");
-      fs::copy_file(wasm, saved, fs::copy_options::overwrite_existing);
-      std::ofstream(fs::temp_directory_path() / ("tw-diff-" + tag + ".binaryen.txt")) << ref;
-      return saved;
-    };
-    // binaryen 108's --denan leaves v128 values alone, so NaN payloads from f32x4/f64x2
-    // arithmetic can still reach integer lanes. Such a module is reported, not failed.
-    if (!dv.binaryen.why.empty() && usesSimdFloatArithmetic(wasm)) {
-      ++stats.skipped["differs after --denan, uses f32x4/f64x2 arithmetic (NaN lanes?)"];
-      std::cout << "[ DiffBinaryen ] seed " << seed << " differs in a module with SIMD float "
-                << "arithmetic (NaN payloads are nondeterministic); saved to "
-                << save().string() << "\n" << dv.binaryen.why << dv.v8.why;
-      continue;
-    }
-    auto fail = [&](const char* what, const Verdict& orig, const Verdict& den) {
-      fs::path saved = save();
-      ADD_FAILURE() << "seed " << seed << ": our engine differs from " << what
-                    << "; module saved to " << saved.string() << "\n" << orig.why
-                    << (den.state == Verdict::Differ ? "\nafter --denan:\n" + den.why : std::string());
-    };
-    if (v.binaryen.state == Verdict::Differ) {
-      fail("binaryen", v.binaryen, dv.binaryen);
-      continue;
-    }
-    if (v.binaryen.state == Verdict::Skip) {
-      ++stats.skipped[v.binaryen.why];
-      continue;
-    }
-    ++stats.compared;
-    stats.events += static_cast<int>(v.binaryen.events);
-    if (v.binaryen.partial) ++stats.partial;
-    if (v.v8.state == Verdict::Differ) {
-      fail("V8", v.v8, dv.v8);
-    } else if (v.v8.state == Verdict::Skip) {
-      ++stats.v8Skipped[v.v8.why];
-    } else {
-      ++stats.v8Compared;
-    }
+    if (progress) std::cout << "[ DiffBinaryen ] seed " << seed << std::endl;
+    diffSeed(seed, engines, tools, dir, stats);
   }
 
   if (!envOr("TW_DIFF_KEEP", 0)) fs::remove_all(dir);
-  std::cout << "[ DiffBinaryen ] " << stats.summary() << std::endl;
+  std::cout << "[ DiffBinaryen ] " << stats.summary() << "\n[ DiffBinaryen ] " << stats.totals()
+            << std::endl;
   RecordProperty("compared", stats.compared);
+  RecordProperty("compared_jit", stats.jitCompared);
   RecordProperty("compared_v8", stats.v8Compared);
   EXPECT_GE(stats.compared * 10, stats.seeds * 6)
       << "fewer than 60% of the generated modules were compared\n" << stats.summary();
+  if (engines.jit) {
+    EXPECT_EQ(stats.jitCompared, stats.compared) << stats.summary();
+    if (!std::getenv("TW_DIFF_SIMD") && stats.compared >= 10) {  // not for a seed or two
+      EXPECT_GE(stats.jitNative * 10, stats.compared * 3)
+          << "the optimizing tier compiled fewer than 30% of the compared modules\n" << stats.summary();
+    }
+  }
   if (tools.node) {
     EXPECT_GE(stats.v8Compared * 2, stats.compared)
         << "V8 compared fewer than half the modules\n" << stats.summary();
