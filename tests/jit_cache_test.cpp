@@ -76,12 +76,7 @@ std::string chainModule(int n) {
 
 std::shared_ptr<Instance> instantiate(const Engine& engine, const std::vector<uint8_t>& wasm,
                                       const Linker& linker = Linker()) {
-  auto compiled = engine.compile(wasm);
-  EXPECT_TRUE(compiled.ok()) << (compiled.ok() ? "" : compiled.error().describe());
-  if (!compiled.ok()) return nullptr;
-  auto inst = linker.instantiate(engine, compiled.value());
-  EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().describe());
-  return inst.ok() ? inst.value() : nullptr;
+  return testing::instantiateOn(engine, wasm, linker);
 }
 
 uint32_t callI32(Instance& inst, const char* name, std::vector<Value> args) {

@@ -23,12 +23,7 @@ Engine& guardEngine() {
 }
 
 std::shared_ptr<Instance> instantiateOn(Engine& engine, const std::string& wat, const Linker& linker = Linker()) {
-  auto compiled = engine.compile(testing::watToWasm(wat));
-  EXPECT_TRUE(compiled.ok()) << (compiled.ok() ? "" : compiled.error().describe());
-  if (!compiled.ok()) return nullptr;
-  auto inst = linker.instantiate(engine, compiled.value());
-  EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().describe());
-  return inst.ok() ? inst.value() : nullptr;
+  return testing::instantiateOn(engine, testing::watToWasm(wat), linker);
 }
 
 // Loads and stores of every width, with the offsets the cases below need.

@@ -26,12 +26,7 @@ Engine& jitEngine() {
 }
 
 std::shared_ptr<Instance> instantiateJit(const std::string& wat, const Linker& linker = Linker()) {
-  auto compiled = jitEngine().compile(testing::watToWasm(wat));
-  EXPECT_TRUE(compiled.ok()) << (compiled.ok() ? "" : compiled.error().describe());
-  if (!compiled.ok()) return nullptr;
-  auto inst = linker.instantiate(jitEngine(), compiled.value());
-  EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().describe());
-  return inst.ok() ? inst.value() : nullptr;
+  return testing::instantiateOn(jitEngine(), testing::watToWasm(wat), linker);
 }
 
 Value callOne(Instance& inst, const char* name, std::vector<Value> args) {

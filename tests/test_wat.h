@@ -38,13 +38,19 @@ inline Engine& testEngine() {
   return engine;
 }
 
-inline std::shared_ptr<Instance> instantiateWat(const std::string& wat, const Linker& linker = Linker()) {
-  auto compiled = testEngine().compile(watToWasm(wat));
+// Compiles `wasm` on `engine` and instantiates it; null (with a test failure) when either fails.
+inline std::shared_ptr<Instance> instantiateOn(const Engine& engine, const std::vector<uint8_t>& wasm,
+                                               const Linker& linker = Linker()) {
+  auto compiled = engine.compile(wasm);
   EXPECT_TRUE(compiled.ok()) << (compiled.ok() ? "" : compiled.error().describe());
   if (!compiled.ok()) return nullptr;
-  auto inst = linker.instantiate(testEngine(), compiled.value());
+  auto inst = linker.instantiate(engine, compiled.value());
   EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().describe());
   return inst.ok() ? inst.value() : nullptr;
+}
+
+inline std::shared_ptr<Instance> instantiateWat(const std::string& wat, const Linker& linker = Linker()) {
+  return instantiateOn(testEngine(), watToWasm(wat), linker);
 }
 
 }  // namespace tw::testing

@@ -105,30 +105,39 @@ Result<void> readExactlyAt(int fd, const std::filesystem::path& path, uint64_t o
   return {};
 }
 
-Result<void> replaceFile(const std::filesystem::path& dir, std::string_view name,
-                         std::span<const uint8_t> bytes) {
+namespace {
+
+// A temp file in `dir` holding `bytes`, synced and closed; removed again on failure.
+Result<std::filesystem::path> writeSyncedTemp(const std::filesystem::path& dir, std::string_view name,
+                                              std::span<const uint8_t> bytes) {
   TW_ASSIGN(auto temp, createTemp(dir, name));
   auto& [file, tempPath] = temp;
   Result<void> written = writeAndSync(file, tempPath, bytes);
   file = FileHandle(-1);
+  if (written.ok()) return tempPath;
+  ::unlink(tempPath.c_str());
+  return written.takeError();
+}
+
+}  // namespace
+
+Result<void> replaceFile(const std::filesystem::path& dir, std::string_view name,
+                         std::span<const uint8_t> bytes) {
+  TW_ASSIGN(std::filesystem::path tempPath, writeSyncedTemp(dir, name, bytes));
   std::filesystem::path finalPath = dir / name;
-  if (written.ok() && ::rename(tempPath.c_str(), finalPath.c_str()) == 0) return {};
-  Error error = written.ok() ? ioError("rename to", finalPath, errno) : written.takeError();
+  if (::rename(tempPath.c_str(), finalPath.c_str()) == 0) return {};
+  Error error = ioError("rename to", finalPath, errno);
   ::unlink(tempPath.c_str());
   return error;
 }
 
 Result<bool> createFileOnce(const std::filesystem::path& dir, std::string_view name,
                             std::span<const uint8_t> bytes) {
-  TW_ASSIGN(auto temp, createTemp(dir, name));
-  auto& [file, tempPath] = temp;
-  Result<void> written = writeAndSync(file, tempPath, bytes);
-  file = FileHandle(-1);
+  TW_ASSIGN(std::filesystem::path tempPath, writeSyncedTemp(dir, name, bytes));
   std::filesystem::path finalPath = dir / name;
   // link() fails with EEXIST instead of replacing, so concurrent creators agree on one file.
-  int linkErrno = written.ok() && ::link(tempPath.c_str(), finalPath.c_str()) != 0 ? errno : 0;
+  int linkErrno = ::link(tempPath.c_str(), finalPath.c_str()) != 0 ? errno : 0;
   ::unlink(tempPath.c_str());
-  if (!written.ok()) return written.takeError();
   if (linkErrno == EEXIST) return false;
   if (linkErrno != 0) return ioError("link to", finalPath, linkErrno);
   TW_TRY(syncDirectory(dir));
