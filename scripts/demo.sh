@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main demo: install dependencies, build, then run real guests on our engine:
 # a WASI C program (args, env, a preopened directory), SIMD numeric kernels called as typed
-# exports, a deep recursion that traps cleanly, and the official spec suite.
+# exports, the same kernel on the interpreter and as cached native code, a deep recursion
+# that traps cleanly, and the official spec suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -25,6 +26,15 @@ echo "== Numeric kernels as typed exports (scalar and SIMD variants agree)"
 for f in matmul_checksum matmul_simd_checksum dot_checksum dot_simd_checksum; do
   printf '%-22s ' "$f:"
   "$tw" run "$ex/kernels.wasm" --invoke "$f" --args '[64]'
+done
+
+echo "== Optimizing tier: compiled ahead of time into the code cache, then run as native code"
+"$tw" compile "$ex/kernels.wasm"
+for tier in interp jit; do
+  printf '%-7s matmul_simd_checksum(256): ' "$tier"
+  start=$(date +%s%N)
+  "$tw" run --tier "$tier" "$ex/kernels.wasm" --invoke matmul_simd_checksum --args '[256]' | tr '\n' ' '
+  echo "in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 done
 
 echo "== Deep recursion traps instead of crashing"
