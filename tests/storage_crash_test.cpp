@@ -75,9 +75,11 @@ TEST_F(StorageCrash, SigkilledWritersLeaveOnlyCompleteBlobs) {
   // Kill moments are drawn from [0, maxDelay); maxDelay adapts so that some puts complete and
   // some are cut, whether a put takes 5 ms here or 100 ms under a sanitizer.
   int64_t maxDelayUs = 40000;
+  // At least 100 kills however slow the machine (a sanitizer build on a loaded machine needs
+  // a minute), more while time allows.
   auto keepGoing = [&](uint32_t it) {
     auto elapsed = std::chrono::steady_clock::now() - start;
-    return it < 400 && (elapsed < std::chrono::seconds(10) || (it < 100 && elapsed < std::chrono::seconds(16)));
+    return it < 400 && (elapsed < std::chrono::seconds(10) || (it < 100 && elapsed < std::chrono::seconds(90)));
   };
   for (uint32_t it = 0; keepGoing(it); ++it) {
     int fds[2];
