@@ -67,9 +67,10 @@ class AutoCode final : public TierCode {
     return background_->code.get();  // null when compilation failed: stay interpreted
   }
 
-  // The bound tier replaces instance.tierData with its own records; keep them in `state`.
+  // The bound tier may put its own records in instance.tierData; keep them in `state`.
+  // (tierData is cleared first: a tier that sets none must not leave `state` owning itself.)
   void bindTo(Instance& instance, AutoInstance& state, bool native) {
-    std::shared_ptr<void> self = instance.tierData;
+    std::shared_ptr<void> self = std::move(instance.tierData);
     (native ? *background_->code : *interpreted_).bind(instance);
     state.bound = std::move(instance.tierData);
     state.native = native;
