@@ -22,42 +22,15 @@
 #include "tensorwasm/jit/jit.h"
 #include "tensorwasm/runtime/typed_host.h"
 #include "tensorwasm/service/executor.h"
+#include "wasm_bytes.h"
 
 using namespace tw;
+using namespace tw::bench;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-void leb(std::vector<uint8_t>& out, uint64_t v) {
-  do {
-    uint8_t b = v & 0x7F;
-    v >>= 7;
-    out.push_back(b | (v ? 0x80 : 0));
-  } while (v);
-}
-
-void sleb(std::vector<uint8_t>& out, int64_t v) {
-  bool more = true;
-  while (more) {
-    uint8_t b = v & 0x7F;
-    v >>= 7;
-    more = !((v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40)));
-    out.push_back(b | (more ? 0x80 : 0));
-  }
-}
-
-void section(std::vector<uint8_t>& out, uint8_t id, const std::vector<uint8_t>& body) {
-  out.push_back(id);
-  leb(out, body.size());
-  out.insert(out.end(), body.begin(), body.end());
-}
-
-void name(std::vector<uint8_t>& out, const char* s) {
-  leb(out, std::strlen(s));
-  out.insert(out.end(), s, s + std::strlen(s));
-}
 
 // One body of the big module: a counted loop of `blocks` memory/arithmetic steps, then a
 // call to a function eight further on, through the table (a chain of direct calls would
@@ -188,7 +161,11 @@ void compileAndLoad(bool quick) {
     return;
   }
   auto cache = std::make_shared<MemoryCodeCache>();
-  makeJitTier({})->compile(module.value());  // LLVM and the JIT start up outside the timings
+  // LLVM and the JIT start up outside the timings.
+  if (auto warmUp = makeJitTier({})->compile(module.value()); !warmUp.ok()) {
+    std::printf("compile failed: %s\n", warmUp.error().describe().c_str());
+    return;
+  }
   t0 = Clock::now();
   auto cold = makeJitTier({cache})->compile(module.value());
   double compileMs = msSince(t0);

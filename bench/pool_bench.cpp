@@ -13,37 +13,16 @@
 #include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/runtime/image.h"
 #include "tensorwasm/service/pool.h"
+#include "wasm_bytes.h"
 
 using namespace tw;
 using namespace tw::service;
+using namespace tw::bench;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr uint32_t kSegment = 1u << 20;
-
-void leb(std::vector<uint8_t>& out, uint32_t v) {
-  do {
-    uint8_t b = v & 0x7F;
-    v >>= 7;
-    out.push_back(b | (v ? 0x80 : 0));
-  } while (v);
-}
-
-// Signed LEB128 of a non-negative value (i32.const immediates).
-void sleb(std::vector<uint8_t>& out, uint32_t v) {
-  leb(out, v);
-  if (out.back() & 0x40) {
-    out.back() |= 0x80;
-    out.push_back(0);
-  }
-}
-
-void section(std::vector<uint8_t>& out, uint8_t id, const std::vector<uint8_t>& body) {
-  out.push_back(id);
-  leb(out, static_cast<uint32_t>(body.size()));
-  out.insert(out.end(), body.begin(), body.end());
-}
 
 // (memory 32) (data (i32.const 65536) <1 MiB>) (func (export "dirty") memory.fill 0 0xCD 1MiB)
 std::vector<uint8_t> module() {

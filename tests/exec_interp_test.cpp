@@ -31,17 +31,7 @@ TEST(Interp, DeepRecursionTrapsWithNamedBacktrace) {
 TEST(Interp, InterruptStopsAnInfiniteLoop) {
   auto inst = instantiateWat(R"((module (func (export "spin") (loop (br 0)))))");
   ASSERT_TRUE(inst);
-  std::atomic<bool> flag{false};
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    flag.store(true);
-  });
-  CallOptions options;
-  options.interrupt = &flag;
-  auto r = inst->call("spin", {}, options);
-  stopper.join();
-  ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(isTrap(r.error(), TrapKind::Interrupted));
+  testing::expectInterruptStops(*inst, "spin");
 }
 
 TEST(Interp, MemoryGrowsInPlaceUpToTheLimit) {

@@ -74,11 +74,6 @@ std::string chainModule(int n) {
   return wat;
 }
 
-std::shared_ptr<Instance> instantiate(const Engine& engine, const std::vector<uint8_t>& wasm,
-                                      const Linker& linker = Linker()) {
-  return testing::instantiateOn(engine, wasm, linker);
-}
-
 uint32_t callI32(Instance& inst, const char* name, std::vector<Value> args) {
   auto r = inst.call(name, args);
   EXPECT_TRUE(r.ok()) << name << ": " << (r.ok() ? "" : r.error().describe());
@@ -109,7 +104,7 @@ JitOptions splitting(std::shared_ptr<CodeCache> cache) {
 TEST(JitObjects, PartitionsCompiledInParallelLinkIntoOneModule) {
   const int n = 12;
   Engine engine(EngineConfig{}, makeJitTier(splitting(nullptr)));
-  auto inst = instantiate(engine, testing::watToWasm(chainModule(n)));
+  auto inst = testing::instantiateOn(engine, testing::watToWasm(chainModule(n)));
   ASSERT_TRUE(inst);
   EXPECT_STREQ(activeTier(*inst), "jit");
   expectChainResults(*inst, n);
@@ -120,13 +115,13 @@ TEST(JitCodeCache, SecondCompileLinksTheCachedObjects) {
   auto cache = std::make_shared<MemoryCodeCache>();
   std::vector<uint8_t> wasm = testing::watToWasm(chainModule(n));
   Engine first(EngineConfig{}, makeJitTier(splitting(cache)));
-  auto a = instantiate(first, wasm);
+  auto a = testing::instantiateOn(first, wasm);
   ASSERT_TRUE(a);
   EXPECT_EQ(cache->stores, 1);
   EXPECT_EQ(cache->hits, 0);
   // Another engine (as another process would) finds the code: nothing is compiled or stored.
   Engine second(EngineConfig{}, makeJitTier(splitting(cache)));
-  auto b = instantiate(second, wasm);
+  auto b = testing::instantiateOn(second, wasm);
   ASSERT_TRUE(b);
   EXPECT_EQ(cache->hits, 1);
   EXPECT_EQ(cache->stores, 1);
@@ -138,7 +133,7 @@ TEST(JitCodeCache, EntryThatDoesNotDecodeIsRebuiltAndReplaced) {
   auto cache = std::make_shared<MemoryCodeCache>();
   std::vector<uint8_t> wasm = testing::watToWasm(chainModule(6));
   Engine engine(EngineConfig{}, makeJitTier(splitting(cache)));
-  ASSERT_TRUE(instantiate(engine, wasm));
+  ASSERT_TRUE(testing::instantiateOn(engine, wasm));
   ASSERT_EQ(cache->entries.size(), 1u);
   std::vector<uint8_t>& stored = cache->entries.begin()->second;
   std::vector<uint8_t> good = stored;
@@ -146,7 +141,7 @@ TEST(JitCodeCache, EntryThatDoesNotDecodeIsRebuiltAndReplaced) {
     stored = good;
     if (cut == 0) stored[0] ^= 0xff;  // bad magic
     else stored.resize(cut);          // truncated
-    auto inst = instantiate(engine, wasm);
+    auto inst = testing::instantiateOn(engine, wasm);
     ASSERT_TRUE(inst);
     expectChainResults(*inst, 6);
     EXPECT_EQ(stored, good) << "a rebuilt entry replaces the bad one (cut " << cut << ")";
@@ -350,9 +345,9 @@ TEST(AutoTier, CachedModuleRunsNativelyAtOnce) {
   auto cache = std::make_shared<MemoryCodeCache>();
   std::vector<uint8_t> wasm = testing::watToWasm(chainModule(5));
   Engine jit(EngineConfig{}, makeJitTier({cache}));
-  ASSERT_TRUE(instantiate(jit, wasm));
+  ASSERT_TRUE(testing::instantiateOn(jit, wasm));
   Engine engine(EngineConfig{}, makeAutoTier({cache}));
-  auto inst = instantiate(engine, wasm);
+  auto inst = testing::instantiateOn(engine, wasm);
   ASSERT_TRUE(inst);
   EXPECT_STREQ(activeTier(*inst), "jit");
   expectChainResults(*inst, 5);

@@ -4,16 +4,20 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/runtime/instance.h"
+#include "tensorwasm/runtime/trap.h"
 
 namespace tw::testing {
 
@@ -47,6 +51,22 @@ inline std::shared_ptr<Instance> instantiateOn(const Engine& engine, const std::
   auto inst = linker.instantiate(engine, compiled.value());
   EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().describe());
   return inst.ok() ? inst.value() : nullptr;
+}
+
+// Calls `name` (an endless loop) and sets its interrupt flag from another thread after 50 ms:
+// the call must end with the "interrupted" trap.
+inline void expectInterruptStops(Instance& inst, const char* name) {
+  std::atomic<bool> flag{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    flag.store(true);
+  });
+  CallOptions options;
+  options.interrupt = &flag;
+  auto r = inst.call(name, {}, options);
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(isTrap(r.error(), TrapKind::Interrupted)) << r.error().describe();
 }
 
 inline std::shared_ptr<Instance> instantiateWat(const std::string& wat, const Linker& linker = Linker()) {

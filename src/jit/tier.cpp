@@ -148,7 +148,7 @@ class JitTier final : public ExecutionTier {
 bool isJitCode(const TierCode& code) { return dynamic_cast<const JitCode*>(&code) != nullptr; }
 
 const JitFunction* jitFunctionOf(const Function& fn) {
-  if (fn.isHost() || !dynamic_cast<const JitCode*>(&fn.instance->compiled().code())) return nullptr;
+  if (fn.isHost() || !isJitCode(fn.instance->compiled().code())) return nullptr;
   return static_cast<const JitFunction*>(fn.code);
 }
 
