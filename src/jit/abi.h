@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "tensorwasm/runtime/instance.h"
 
@@ -95,7 +96,21 @@ enum class Helper {
   Count
 };
 
-const char* helperSymbol(Helper h);
+inline const char* helperSymbol(Helper h) {
+  static constexpr const char* kNames[] = {
+#define TW_JIT_HELPER_NAME(name, symbol) symbol,
+      TW_JIT_HELPERS(TW_JIT_HELPER_NAME)
+#undef TW_JIT_HELPER_NAME
+  };
+  return kNames[static_cast<size_t>(h)];
+}
+// Symbols each partition's object defines: the addresses of its functions and of their entry
+// trampolines in body order ("natives", "entries"), and its range of bodies {first, last} as
+// two u32 ("range").
+inline std::string partitionSymbol(const char* what, uint32_t partition) {
+  return std::string("tw.") + what + "." + std::to_string(partition);
+}
+
 // The helper's address in this process.
 void* helperAddress(Helper h);
 

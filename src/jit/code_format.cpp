@@ -1,54 +1,56 @@
-// Layout: magic "tw-jit-objects01", u32 count, then per object u64 length and its bytes;
+// Layout: magic "tw-jit-objects02", u32 count, then per object u64 length and its bytes;
 // little-endian, nothing after the last object.
 #include "code_format.h"
 
-#include <link.h>
-#include <llvm/Config/llvm-config.h>
+#include <cpuid.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstring>
+
+#include "build_id.h"
 
 namespace tw::jit {
 namespace {
 
-constexpr char kMagic[] = "tw-jit-objects01";
+constexpr char kMagic[] = "tw-jit-objects02";
 constexpr size_t kMagicSize = sizeof kMagic - 1;
 
-std::string hex(const uint8_t* bytes, size_t n) {
-  static const char digits[] = "0123456789abcdef";
+// The CPU as cpuid identifies it: vendor, family/model/stepping, feature flags and the
+// register state the OS enables (XCR0). The per-core APIC id (leaf 1 EBX) is left out.
+std::string hostCpuFingerprint() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
   std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
+  auto put = [&](std::initializer_list<unsigned> words) {
+    char buf[16];
+    for (unsigned w : words) {
+      std::snprintf(buf, sizeof buf, "%08x.", w);
+      out += buf;
+    }
+  };
+  unsigned maxLeaf = __get_cpuid_max(0, nullptr);
+  __cpuid(0, a, b, c, d);
+  out.append(reinterpret_cast<const char*>(&b), 4).append(reinterpret_cast<const char*>(&d), 4).append(reinterpret_cast<const char*>(&c), 4);
+  out += ' ';
+  __cpuid(1, a, b, c, d);
+  put({a, c, d});
+  bool osxsave = c & (1u << 27);
+  if (maxLeaf >= 7) {
+    __cpuid_count(7, 0, a, b, c, d);
+    put({b, c, d});
+    __cpuid_count(7, 1, a, b, c, d);
+    put({a, d});
+  }
+  if (__get_cpuid_max(0x80000000, nullptr) >= 0x80000001) {
+    __cpuid(0x80000001, a, b, c, d);
+    put({c, d});
+  }
+  if (osxsave) {
+    uint32_t lo, hi;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    put({lo, hi});
   }
   return out;
-}
-
-// The main executable's NT_GNU_BUILD_ID note, or "" when it has none.
-std::string executableBuildId() {
-  std::string id;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* out) {
-        for (int i = 0; i < info->dlpi_phnum; ++i) {
-          const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-          if (ph.p_type != PT_NOTE) continue;
-          auto* p = reinterpret_cast<const uint8_t*>(info->dlpi_addr + ph.p_vaddr);
-          const uint8_t* end = p + ph.p_memsz;
-          while (p + sizeof(ElfW(Nhdr)) <= end) {
-            auto* note = reinterpret_cast<const ElfW(Nhdr)*>(p);
-            const uint8_t* name = p + sizeof(ElfW(Nhdr));
-            const uint8_t* desc = name + ((note->n_namesz + 3) & ~3u);
-            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
-              *static_cast<std::string*>(out) = hex(desc, note->n_descsz);
-              return 1;
-            }
-            p = desc + ((note->n_descsz + 3) & ~3u);
-          }
-        }
-        return 1;  // the first object is the executable: stop either way
-      },
-      &id);
-  return id;
 }
 
 // Without a build id, the executable's size and modification time stand in for it.
@@ -77,9 +79,12 @@ Error malformed(const char* what) {
 
 }  // namespace
 
-const std::string& compilerIdentity() {
-  static const std::string identity = std::string(kMagic) + "; tensorwasm " TW_VERSION " " + engineBuild() +
-                                      "; llvm " LLVM_VERSION_STRING "; cpu " + hostCpuDescription();
+Result<std::string> compilerIdentity() {
+  static const Result<std::string> identity = []() -> Result<std::string> {
+    TW_ASSIGN(std::string codegen, codegenLibraryBuildId());
+    return std::string(kMagic) + "; tensorwasm " TW_VERSION " " + engineBuild() + "; codegen " + codegen +
+           "; llvm " TW_LLVM_VERSION "; cpu " + hostCpuFingerprint();
+  }();
   return identity;
 }
 
@@ -94,19 +99,19 @@ std::vector<uint8_t> encodeObjects(const ObjectFiles& objects) {
   return out;
 }
 
-Result<ObjectFiles> decodeObjects(std::span<const uint8_t> bytes) {
+Result<std::vector<ObjectView>> decodeObjects(std::span<const uint8_t> bytes) {
   if (bytes.size() < kMagicSize + 4 || std::memcmp(bytes.data(), kMagic, kMagicSize) != 0) {
     return malformed("bad magic");
   }
   uint64_t count = getLE(bytes.data() + kMagicSize, 4);
   size_t pos = kMagicSize + 4;
-  ObjectFiles objects;
+  std::vector<ObjectView> objects;
   for (uint64_t i = 0; i < count; ++i) {
     if (bytes.size() - pos < 8) return malformed("truncated object length");
     uint64_t length = getLE(bytes.data() + pos, 8);
     pos += 8;
     if (length == 0 || length > bytes.size() - pos) return malformed("object length out of range");
-    objects.emplace_back(reinterpret_cast<const char*>(bytes.data() + pos), length);
+    objects.push_back(bytes.subspan(pos, length));
     pos += length;
   }
   if (pos != bytes.size()) return malformed("trailing bytes");

@@ -5,16 +5,19 @@
 #include <span>
 #include <string>
 
-#include "backend.h"
+#include "codegen_library.h"
+#include "object_loader.h"
 
 namespace tw::jit {
 
 // Everything code depends on besides the module: this format, the engine build (the
-// executable's GNU build id, so any rebuild changes it), the LLVM version and the host CPU.
-const std::string& compilerIdentity();
+// executable's GNU build id, so any rebuild changes it), the code generator library's build
+// id, the LLVM version and the host CPU (its cpuid identification and features). An error
+// when the code generator library cannot be found.
+Result<std::string> compilerIdentity();
 
 std::vector<uint8_t> encodeObjects(const ObjectFiles& objects);
-// Malformed when the bytes are not exactly what encodeObjects writes.
-Result<ObjectFiles> decodeObjects(std::span<const uint8_t> bytes);
+// Views into `bytes`; Malformed when they are not exactly what encodeObjects writes.
+Result<std::vector<ObjectView>> decodeObjects(std::span<const uint8_t> bytes);
 
 }  // namespace tw::jit

@@ -190,15 +190,6 @@ bool runGuarded(JitThread& thread, EntryFn entry, JitInstance* instance, Untyped
   return true;
 }
 
-const char* helperSymbol(Helper h) {
-  static const char* const names[] = {
-#define TW_JIT_HELPER_NAME(name, symbol) symbol,
-      TW_JIT_HELPERS(TW_JIT_HELPER_NAME)
-#undef TW_JIT_HELPER_NAME
-  };
-  return names[static_cast<size_t>(h)];
-}
-
 void* helperAddress(Helper h) {
   static void* const addresses[] = {
 #define TW_JIT_HELPER_ADDRESS(name, symbol) reinterpret_cast<void*>(&h##name),

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "backend.h"
 #include "code_format.h"
 #include "tier_parts.h"
 #include "guard.h"
@@ -104,20 +103,30 @@ class JitCode final : public TierCode {
   std::vector<uint32_t> typeIds_;  // by module type index
 };
 
+// A module without functions needs no objects loaded.
+Result<std::unique_ptr<MachineCode>> loadModuleCode(std::span<const ObjectView> objects, size_t numBodies) {
+  if (numBodies == 0) return std::make_unique<MachineCode>();
+  return loadObjects(objects, numBodies);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<MachineCode>> loadCachedCode(const Module& m, const JitOptions& options) {
   if (!options.cache) return makeError(ErrorKind::Unsupported, "no code cache");
-  std::optional<std::vector<uint8_t>> bytes = options.cache->load({m.bytes, compilerIdentity()});
+  TW_ASSIGN(std::string identity, compilerIdentity());
+  std::optional<std::vector<uint8_t>> bytes = options.cache->load({m.bytes, identity});
   if (!bytes) return makeError(ErrorKind::Unsupported, "not in the code cache");
-  TW_ASSIGN(ObjectFiles objects, decodeObjects(*bytes));
-  return linkObjects(objects, m.bodies.size());
+  TW_ASSIGN(std::vector<ObjectView> objects, decodeObjects(*bytes));
+  return loadModuleCode(objects, m.bodies.size());
 }
 
 Result<std::unique_ptr<MachineCode>> compileAndCache(const Module& m, const JitOptions& options) {
-  TW_ASSIGN(ObjectFiles objects, compileObjects(m, options.threads, options.partitionBytes));
-  if (options.cache) options.cache->store({m.bytes, compilerIdentity()}, encodeObjects(objects));
-  return linkObjects(objects, m.bodies.size());
+  TW_ASSIGN(std::string identity, compilerIdentity());
+  TW_ASSIGN(ObjectFiles objects, generateObjects(m.bytes, m.bytes.size(), options.threads, options.partitionBytes));
+  if (options.cache) options.cache->store({m.bytes, identity}, encodeObjects(objects));
+  std::vector<ObjectView> views;
+  for (const std::string& o : objects) views.push_back({reinterpret_cast<const uint8_t*>(o.data()), o.size()});
+  return loadModuleCode(views, m.bodies.size());
 }
 
 std::unique_ptr<TierCode> makeJitCode(std::unique_ptr<MachineCode> code, const Module& module) {

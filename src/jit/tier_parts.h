@@ -2,7 +2,7 @@
 // (auto_tier.cpp). Internal to the jit layer.
 #pragma once
 
-#include "backend.h"
+#include "machine_code.h"
 #include "tensorwasm/jit/jit.h"
 
 namespace tw::jit {

@@ -16,16 +16,12 @@
 namespace tw::jit {
 
 // The bodies one LLVM module defines, [first, last), and its number among the module's
-// partitions (they compile in parallel and link into one JITDylib).
+// partitions (they compile in parallel and are loaded together).
 struct Partition {
   uint32_t index = 0;
   uint32_t first = 0;
   uint32_t last = 0;
 };
-
-// Symbols each partition's object defines: the addresses of its functions and entry
-// trampolines in body order, and its range {first, last} as two i32.
-std::string partitionSymbol(const char* what, uint32_t partition);
 
 class ModuleTranslator {
  public:

@@ -141,7 +141,7 @@ llvm::BasicBlock* FunctionTranslator::trapBlock(TrapKind kind) {
   size_t k = static_cast<size_t>(kind);
   if (trapBlocks_.size() <= k) trapBlocks_.resize(k + 1, nullptr);
   if (!trapBlocks_[k]) {
-    llvm::BasicBlock* block = newBlock(trapMessage(kind));
+    llvm::BasicBlock* block = newBlock("trap");
     llvm::IRBuilder<> at(block);
     at.CreateCall(mt_.helper(Helper::Trap), {thread_, at.getInt32(static_cast<uint32_t>(kind))});
     at.CreateUnreachable();

@@ -7,10 +7,6 @@
 
 namespace tw::jit {
 
-std::string partitionSymbol(const char* what, uint32_t partition) {
-  return std::string("tw.") + what + "." + std::to_string(partition);
-}
-
 ModuleTranslator::ModuleTranslator(const Module& wasm, llvm::Module& ir, Partition part,
                                    const std::vector<bool>& sharedBodies)
     : wasm(wasm), ir(ir), ctx(ir.getContext()), part_(part), sharedBodies_(sharedBodies),
