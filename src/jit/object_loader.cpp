@@ -12,6 +12,10 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include <cstring>
 #include <limits>
@@ -190,6 +194,7 @@ class ObjectLinker {
     for (Object& o : objects_) TW_TRY(relocate(o));
     TW_TRY(protect());
     code_->registerCode(segmentSize_[kCode]);
+    writePerfMap();
     for (uint32_t p = 0; p < objects_.size(); ++p) TW_TRY(collectPartition(p, numBodies));
     if (code_->natives.size() != numBodies) return malformed("object partitions do not cover the module");
     return std::unique_ptr<MachineCode>(std::move(code_));
@@ -390,6 +395,25 @@ class ObjectLinker {
       }
     }
     return {};
+  }
+
+  // TW_JIT_PERF_MAP=1 appends every function to /tmp/perf-PID.map, where `perf report` finds
+  // names for generated code (profiling the tier).
+  void writePerfMap() const {
+    const char* enabled = std::getenv("TW_JIT_PERF_MAP");
+    if (!enabled || *enabled != '1') return;
+    FILE* map = std::fopen(("/tmp/perf-" + std::to_string(getpid()) + ".map").c_str(), "a");
+    if (!map) return;
+    for (const Object& o : objects_) {
+      for (size_t si = 1; si < o.symbols.size(); ++si) {
+        const Elf64_Sym& sym = o.symbols[si];
+        Result<std::string_view> name = nameAt(o.strings, sym.st_name);
+        if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || !o.address[si] || !name.ok()) continue;
+        std::fprintf(map, "%lx %lx %.*s\n", static_cast<unsigned long>(o.address[si]),
+                     static_cast<unsigned long>(sym.st_size), static_cast<int>(name.value().size()), name.value().data());
+      }
+    }
+    std::fclose(map);
   }
 
   // A partition's table symbol, checked to hold at least `bytes`.

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "tensorwasm/binary/instr.h"
+#include "loop_versioning.h"
 #include "translator.h"
 
 namespace tw::jit {
@@ -94,6 +95,9 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.registerVectorizerStartEPCallback([](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
+    fpm.addPass(LoopVersioningPass());
+  });
   pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
 }
 
@@ -107,14 +111,16 @@ Result<std::string> compilePartition(const Module& wasm, llvm::orc::JITTargetMac
   ir.setDataLayout((*tm)->createDataLayout());
   ir.setTargetTriple((*tm)->getTargetTriple());
   TW_TRY(translatePartition(wasm, ir, part, shared));
-  // TW_JIT_DUMP_IR=1 prints each partition's IR before optimization (debugging the tier).
-  if (const char* dump = std::getenv("TW_JIT_DUMP_IR"); dump && *dump == '1') ir.print(llvm::errs(), nullptr);
+  // TW_JIT_DUMP_IR=1 prints each partition's IR before optimization, =2 after (debugging the tier).
+  const char* dump = std::getenv("TW_JIT_DUMP_IR");
+  if (dump && *dump == '1') ir.print(llvm::errs(), nullptr);
   std::string problems;
   llvm::raw_string_ostream os(problems);
   if (llvm::verifyModule(ir, &os)) {
     return makeError(ErrorKind::Unsupported, "optimizing tier produced invalid IR: " + problems.substr(0, 2000));
   }
   optimize(ir, **tm);
+  if (dump && *dump == '2') ir.print(llvm::errs(), nullptr);
   llvm::SmallVector<char, 0> object;
   llvm::raw_svector_ostream out(object);
   llvm::legacy::PassManager codegen;

@@ -161,7 +161,13 @@ void FunctionTranslator::checkInterrupt() {
   auto* flag = b_.CreateLoad(mt_.i8, interruptFlag_);
   flag->setAtomic(llvm::AtomicOrdering::Monotonic);
   flag->setAlignment(llvm::Align(1));
-  trapIf(b_.CreateICmpNE(flag, b_.getInt8(0)), TrapKind::Interrupted);
+  llvm::BasicBlock* next = newBlock("");
+  llvm::MDNode* rare = llvm::MDBuilder(mt_.ctx).createBranchWeights(1, 1u << 20);
+  auto* poll = b_.CreateCondBr(b_.CreateICmpNE(flag, b_.getInt8(0)), trapBlock(TrapKind::Interrupted), next, rare);
+  llvm::MDNode* marker = llvm::MDNode::get(mt_.ctx, {});
+  flag->setMetadata(kInterruptPollMetadata, marker);
+  poll->setMetadata(kInterruptPollMetadata, marker);
+  b_.SetInsertPoint(next);
 }
 
 llvm::Value* FunctionTranslator::invariantLoad(llvm::Type* type, llvm::Value* base, uint64_t byteOffset) {

@@ -2,7 +2,8 @@
 // an out-of-bounds access lands in the memory's PROT_NONE tail and faults (guard.h). They
 // are volatile because LLVM assumes loads and stores never trap: a plain access whose value
 // is unused could be deleted, sunk into a branch, merged with a neighbour or reordered with
-// other accesses, losing or moving the trap and the side effects before it. Bulk memory and
+// other accesses, losing or moving the trap and the side effects before it (loops whose
+// accesses are proven in bounds get a plain copy: loop_versioning.h). Bulk memory and
 // table instructions call the runtime, which checks explicitly.
 #include "translator.h"
 
@@ -61,13 +62,13 @@ bool FunctionTranslator::memoryAccess(const Instr& in) {
     llvm::Value* p = effectiveAddress(pop(), in.imm);
     if (v->getType()->isFloatingPointTy()) memType = v->getType();
     else if (v->getType() != memType) v = b_.CreateTrunc(v, memType);
-    b_.CreateAlignedStore(v, p, llvm::Align(1), /*isVolatile=*/true);
+    memoryAccessMarked(b_.CreateAlignedStore(v, p, llvm::Align(1), /*isVolatile=*/true));
     return true;
   }
   llvm::Value* p = effectiveAddress(pop(), in.imm);
   llvm::Type* result = mt_.type(loadResult(in.op));
   if (result->isFloatingPointTy()) memType = result;
-  llvm::Value* v = b_.CreateAlignedLoad(memType, p, llvm::Align(1), /*isVolatile=*/true);
+  llvm::Value* v = memoryAccessMarked(b_.CreateAlignedLoad(memType, p, llvm::Align(1), /*isVolatile=*/true));
   if (memType != result) v = a.isSigned ? b_.CreateSExt(v, result) : b_.CreateZExt(v, result);
   push(v);
   return true;

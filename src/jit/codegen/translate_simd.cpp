@@ -137,10 +137,10 @@ bool FunctionTranslator::simdMemory(const Instr& in) {
   // Pops the address: the instruction's other operand, if any, is popped before.
   // Volatile like the scalar accesses (translate_memory.cpp): an out-of-bounds one must fault.
   auto load = [&](llvm::Type* t) {
-    return b_.CreateAlignedLoad(t, effectiveAddress(pop(), in.imm), llvm::Align(1), /*isVolatile=*/true);
+    return memoryAccessMarked(b_.CreateAlignedLoad(t, effectiveAddress(pop(), in.imm), llvm::Align(1), /*isVolatile=*/true));
   };
   auto store = [&](llvm::Value* v) {
-    b_.CreateAlignedStore(v, effectiveAddress(pop(), in.imm), llvm::Align(1), /*isVolatile=*/true);
+    memoryAccessMarked(b_.CreateAlignedStore(v, effectiveAddress(pop(), in.imm), llvm::Align(1), /*isVolatile=*/true));
   };
   auto extendingLoad = [&](llvm::Type* lane) {  // 8 bytes, each lane widened
     unsigned bits = lane->getPrimitiveSizeInBits();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "abi.h"
+#include "loop_versioning.h"
 #include "tensorwasm/binary/instr.h"
 
 namespace tw::jit {
@@ -101,6 +102,12 @@ class FunctionTranslator {
   // Traps with `kind` when `cond` (an i1) holds; code continues on the other edge.
   void trapIf(llvm::Value* cond, TrapKind kind);
   void checkInterrupt();
+  // Marks a linear-memory load or store for the loop versioning pass (loop_versioning.h).
+  template <typename Access>
+  Access* memoryAccessMarked(Access* access) {
+    access->setMetadata(kMemoryAccessMetadata, llvm::MDNode::get(mt_.ctx, {}));
+    return access;
+  }
   // A load of a field that never changes while the instance lives.
   llvm::Value* invariantLoad(llvm::Type* type, llvm::Value* base, uint64_t byteOffset);
   llvm::Value* instanceArray(uint64_t fieldOffset, uint32_t index);
