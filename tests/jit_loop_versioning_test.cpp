@@ -43,14 +43,22 @@ const char* kLoops = R"((module
                  (i64.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 3)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next))))
-  ;; the same address n times: more iterations than the copy without polls may run
-  (func (export "repeat") (param $at i32) (param $n i32) (result i32) (local $i i32) (local $s i32)
+  ;; the same address n times
+  (func $repeat (export "repeat") (param $at i32) (param $n i32) (result i32) (local $i i32) (local $s i32)
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $s (i32.add (local.get $s) (i32.load (local.get $at))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
     (local.get $s))
+  ;; 2^32 - 1 iterations in bounds, a hash no optimizer folds: the copy without polls, for seconds
+  (func (export "long") (local $i i32) (local $h i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const -1)))
+      (local.set $h (i32.mul (i32.xor (local.get $h) (i32.load (i32.const 16))) (i32.const 16777619)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (i32.store (i32.const 0) (local.get $h)))
   ;; an endless loop around a short loop over memory
   (func (export "spin") (loop $forever
       (call $inner)
@@ -131,12 +139,16 @@ TEST(JitLoopVersioning, DescendingAndWrappingAddresses) {
                          {"copy", {i32(64), i32(-8), i32(2)}}});
 }
 
-TEST(JitLoopVersioning, LongLoopsKeepTheirPollsAndResults) {
+// The copy without polls stops by signal (guard.h, InterruptWatch); loops around it by poll.
+TEST(JitLoopVersioning, DeadlinesStopLoopsWithAndWithoutPolls) {
   expectSameOnBothTiers({{"repeat", {i32(16), i32(3000000)}}});
   static Engine jit(EngineConfig{}, makeJitTier());
   auto inst = instantiateOn(jit, watToWasm(kLoops));
   ASSERT_TRUE(inst);
+  testing::expectInterruptStops(*inst, "long");
   testing::expectInterruptStops(*inst, "spin");
+  std::vector<Value> args{i32(16), i32(1000)};
+  EXPECT_TRUE(inst->call("repeat", args).ok());  // and calls after an interrupt run normally
 }
 
 }  // namespace

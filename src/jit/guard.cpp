@@ -8,7 +8,12 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <vector>
 #include <mutex>
+#include <thread>
 
 #include "tensorwasm/runtime/range_registry.h"
 
@@ -19,6 +24,7 @@ constinit RangeRegistry codeRanges;
 constexpr int kSignals[] = {SIGSEGV, SIGBUS};
 struct sigaction previous[2];  // the actions replaced, by kSignals index
 constexpr size_t kAltStackBytes = 256 * 1024;  // room for a chained handler too
+constexpr int kInterruptSignal = SIGURG;        // ignored by default, so a stray one is harmless
 
 // The thread's JitThread, once it has entered generated code (TLS the handler can read
 // without running an initializer).
@@ -67,6 +73,72 @@ void onFault(int sig, siginfo_t* info, void* context) {
   siglongjmp(*th->escape, 1);
 }
 
+// Interrupts generated code wherever it runs: only when the thread is inside generated code,
+// its current call's interrupt flag is set, and the signal landed on an instruction of
+// generated code (not in a helper or host function, which the polls cover).
+void onInterruptSignal(int sig, siginfo_t*, void* context) {
+  int savedErrno = errno;
+  JitThread* th = faultThread;
+  RangeRegistry::Range code;
+  if (th && th->nesting > 0 && th->escape && th->interrupt && th->interrupt->load(std::memory_order_relaxed) &&
+      codeRanges.find(faultingPc(context), &code)) {
+    th->pendingTrap = static_cast<int32_t>(TrapKind::Interrupted);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    siglongjmp(*th->escape, 1);
+  }
+  errno = savedErrno;
+}
+
+// Signals the threads of watched calls whose interrupt flag is set, every millisecond until
+// the calls end. Lives for the process (never destroyed: its thread never ends).
+class Watchdog {
+ public:
+  static Watchdog& get() {
+    static Watchdog* dog = new Watchdog;
+    return *dog;
+  }
+  uint64_t add(const std::atomic<bool>* flag) {
+    std::lock_guard lock(mutex_);
+    if (!started_) {
+      std::thread([this] { run(); }).detach();
+      started_ = true;
+    }
+    calls_.push_back({++lastId_, pthread_self(), flag});
+    wake_.notify_one();
+    return lastId_;
+  }
+  // Under the lock, so a thread is never signalled after its call ended.
+  void remove(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(calls_, [id](const Call& c) { return c.id == id; });
+  }
+
+ private:
+  struct Call {
+    uint64_t id;
+    pthread_t thread;
+    const std::atomic<bool>* flag;
+  };
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return !calls_.empty(); });
+      for (const Call& c : calls_) {
+        if (c.flag->load(std::memory_order_relaxed)) pthread_kill(c.thread, kInterruptSignal);
+      }
+      wake_.wait_for(lock, std::chrono::milliseconds(1));
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Call> calls_;  // one per thread running a watched call: a handful
+  uint64_t lastId_ = 0;
+  bool started_ = false;
+};
+
 // Frees the alternate stack this code gave the thread when the thread ends.
 struct AltStack {
   void* base = nullptr;
@@ -111,8 +183,17 @@ void installFaultHandler() {
     // Read first, install second: a fault meanwhile never sees a half-written `previous`.
     for (size_t i = 0; i < 2; ++i) sigaction(kSignals[i], nullptr, &previous[i]);
     for (int sig : kSignals) sigaction(sig, &action, nullptr);
+    struct sigaction interrupt{};
+    interrupt.sa_sigaction = onInterruptSignal;
+    interrupt.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&interrupt.sa_mask);
+    sigaction(kInterruptSignal, &interrupt, nullptr);
   });
 }
+
+InterruptWatch::InterruptWatch(const std::atomic<bool>* flag) : id_(Watchdog::get().add(flag)) {}
+
+InterruptWatch::~InterruptWatch() { Watchdog::get().remove(id_); }
 
 void prepareThreadForFaults(JitThread& thread) {
   if (faultThread == &thread) return;

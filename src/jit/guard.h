@@ -8,6 +8,7 @@
 // Thread-safety: every function may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "abi.h"
@@ -18,8 +19,25 @@ namespace tw::jit {
 void addCodeRange(uintptr_t begin, uintptr_t end);
 void removeCodeRange(uintptr_t begin);
 
-// Installs the fault handler (once per process; later calls do nothing).
+// Installs the fault handler and the interrupt signal's handler (once per process; later
+// calls do nothing).
 void installFaultHandler();
+
+// Deadlines for generated code without polls (loop copies proven in bounds,
+// codegen/loop_versioning.h): while an InterruptWatch lives, a watchdog thread sends the
+// thread that made it SIGURG every millisecond once `flag` is set; the handler raises the
+// `interrupted` trap when the signal lands on an instruction of generated code while the
+// thread's current call has its flag set, and otherwise returns. Make one per outermost call.
+class InterruptWatch {
+ public:
+  explicit InterruptWatch(const std::atomic<bool>* flag);
+  ~InterruptWatch();
+  InterruptWatch(const InterruptWatch&) = delete;
+  InterruptWatch& operator=(const InterruptWatch&) = delete;
+
+ private:
+  uint64_t id_;  // the watchdog's record of this call
+};
 
 // Prepares the calling thread before it enters generated code: remembers `thread` for the
 // handler and gives the thread an alternate signal stack unless it already has one.

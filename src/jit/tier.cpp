@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "code_format.h"
 #include "tier_parts.h"
@@ -88,6 +89,8 @@ class JitCode final : public TierCode {
     } else if (options.interrupt) {
       thread.interrupt = options.interrupt;
     }
+    std::optional<InterruptWatch> watch;  // loop copies without polls stop by signal
+    if (thread.nesting == 0 && options.interrupt) watch.emplace(options.interrupt);
     ++thread.nesting;
     bool ok = runGuarded(thread, target->entry, target->owner, slots);
     --thread.nesting;

@@ -2,10 +2,10 @@
 // faults exactly where Wasm traps (translate_memory.cpp), and every loop head polls the
 // interrupt flag; both keep LLVM from vectorizing loops over memory. This pass, run just before
 // the vectorizer, gives each innermost loop whose accesses are affine in its induction
-// variable a second copy, entered only when a check before the loop proves that every access of
-// every iteration is in bounds and that the loop runs at most a bounded number of iterations.
-// In that copy nothing can trap, so the accesses are plain and the poll is dropped (the bound
-// keeps the time between polls of the enclosing code short); otherwise the original loop runs.
+// variable and whose trip count is computable a second copy, entered only when a check before
+// the loop proves that every access of every iteration is in bounds. In that copy no access can
+// trap, so the accesses are plain and the interrupt poll is dropped (a deadline stops it by
+// signal instead: guard.h, InterruptWatch); otherwise the original loop runs.
 #pragma once
 
 #include <llvm/IR/PassManager.h>
