@@ -1,5 +1,5 @@
-// Out-of-bounds memory accesses of generated code as faults: generated code loads and stores
-// without bounds checks, relying on each memory's PROT_NONE tail (runtime/memory.h). A
+// Signals and generated code. Out-of-bounds memory accesses are faults: generated code loads
+// and stores without bounds checks, relying on each memory's PROT_NONE tail (runtime/memory.h). A
 // process-wide SIGSEGV/SIGBUS handler, running on a per-thread alternate stack, turns a fault
 // into the `out of bounds memory access` trap only when the faulting instruction is in code
 // this tier generated, the thread is inside generated code, and the address lies in a linear
