@@ -18,6 +18,8 @@
 
 namespace tw {
 
+class MemoryImage;
+
 inline constexpr uint64_t kWasmPageSize = 65536;
 inline constexpr uint32_t kMaxWasmPages = 65536;
 // The highest byte a load or store can touch is base + (2^32-1) + (2^32-1) + 15 (a v128);
@@ -38,6 +40,8 @@ class Memory {
   uint64_t sizeBytes() const { return size_; }
   uint32_t pages() const { return static_cast<uint32_t>(size_ / kWasmPageSize); }
   const MemoryType& type() const { return type_; }
+  // The most pages this memory may have: the type's maximum within the embedder's cap.
+  uint64_t maxPages() const { return maxPages_; }
   // Grows by `delta` pages; returns the old page count, or -1 if refused (max or limit).
   int64_t grow(uint64_t delta);
   // Whether `addr` lies in the reservation of some live memory of this process but outside
@@ -67,9 +71,9 @@ class Memory {
   // Public for the tiers' fast paths: base_ never changes; size_ changes on grow().
   uint8_t* base_ = nullptr;
   uint64_t size_ = 0;
-  // The id of the copy-on-write image (image.h) mapped at base_, 0 if none: resetting to it
-  // again only has to drop the pages written since.
-  uint64_t mappedImage = 0;
+  // The copy-on-write image (image.h) mapped at base_, null if none: resetting to it again
+  // only has to drop the pages written since, and a page not written since reads from it.
+  std::shared_ptr<const MemoryImage> mappedImage;
 
  private:
   Memory() = default;

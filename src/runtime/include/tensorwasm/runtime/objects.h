@@ -61,6 +61,8 @@ class Table {
   Table(const TableType& type, uint32_t limit, void* init);
   const TableType& type() const { return type_; }
   uint32_t size() const { return static_cast<uint32_t>(elems.size()); }
+  // The most elements this table may have: the type's maximum within the embedder's cap.
+  uint32_t max() const { return max_; }
   // Returns the old size, or -1 if growth is refused.
   int64_t grow(uint32_t delta, void* init);
 
