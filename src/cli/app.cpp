@@ -41,6 +41,7 @@ int runMain(int argc, const char* const* argv) {
   addGpuCommand(app, action);
   addBenchCommand(app, action);
   addCompileCommand(app, action);
+  addSnapshotCommand(app, action);
 
   try {
     app.parse(static_cast<int>(own.size()), own.data());

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common.h"
+#include "snapshot_run.h"
 #include "tensorwasm/cli/app.h"
 #include "tensorwasm/cli/units.h"
 #include "tensorwasm/cli/values.h"
@@ -37,9 +38,7 @@ struct RunArgs {
   bool gpu = true;  // --gpu/--no-gpu: on by default when a GPU is present
   std::string gpuMemoryCap;
   std::string offload;
-  std::string saveSnapshot;
-  std::string restore;
-  std::string keyFile;
+  RunSnapshotFlags snapshot;
   std::vector<std::string> trailing;  // after "--"
 };
 
@@ -93,12 +92,17 @@ int runRun(const RunArgs& a) {
     cudaConfig.memoryCap = cap.value();
   }
   if (!a.offload.empty() && a.offload != "off") return reportError("--offload: GPU offload is not available in this build", kExitUnsupported);
-  if (!a.saveSnapshot.empty() || !a.restore.empty() || !a.keyFile.empty()) {
-    return reportError("snapshots are not available in this build", kExitUnsupported);
-  }
   if (!a.args.empty() && a.invoke.empty()) return reportError("--args needs --invoke NAME", kExitUsage);
+  if (a.file.empty() && a.snapshot.restore.empty()) return reportError("run needs FILE (or --restore SNAPSHOT)", kExitUsage);
 
-  Result<std::vector<uint8_t>> bytes = readFileBytes(a.file);
+  std::optional<RestorePoint> restorePoint;
+  if (!a.snapshot.restore.empty()) {
+    Result<RestorePoint> point = loadRestorePoint(a.snapshot, a.file);
+    if (!point.ok()) return reportError(point.error());
+    restorePoint = std::move(point).value();
+  }
+  Result<std::vector<uint8_t>> bytes = restorePoint ? Result<std::vector<uint8_t>>(restorePoint->module)
+                                                       : readFileBytes(a.file);
   if (!bytes.ok()) return reportError(bytes.error());
   Result<std::optional<CompiledFile>> compiledFile = openCompiledFile(bytes.value());  // a .twc
   if (!compiledFile.ok()) return reportError(compiledFile.error());
@@ -120,7 +124,7 @@ int runRun(const RunArgs& a) {
   }
 
   WasiConfig wasi;
-  wasi.args.push_back(a.file);
+  wasi.args.push_back(a.file.empty() ? a.snapshot.restore : a.file);
   wasi.args.insert(wasi.args.end(), a.guestArgs.begin(), a.guestArgs.end());
   wasi.args.insert(wasi.args.end(), a.trailing.begin(), a.trailing.end());
   for (const std::string& kv : a.env) {
@@ -177,6 +181,15 @@ int runRun(const RunArgs& a) {
   auto instance = linker.instantiate(engine, compiled.value(), options);
   if (!instance.ok()) return reportError(instance.error());
   Instance& inst = *instance.value();
+  if (restorePoint) {
+    Result<void> restored = restoreRun(*restorePoint, inst);
+    if (!restored.ok()) return reportError(restored.error());
+  }
+  auto saveSnapshot = [&]() -> int {
+    if (a.snapshot.save.empty()) return kExitOk;
+    Result<void> saved = saveRunSnapshot(inst, a.snapshot, restorePoint ? &*restorePoint : nullptr);
+    return saved.ok() ? kExitOk : reportError(saved.error());
+  };
 
   if (a.invoke.empty()) {
     std::optional<Extern> start = inst.getExport("_start");
@@ -185,14 +198,14 @@ int runRun(const RunArgs& a) {
     }
     auto r = inst.call(*start->func, {}, options);
     if (!r.ok()) return reportError(r.error());
-    return kExitOk;
+    return saveSnapshot();
   }
 
   std::optional<Extern> target = inst.getExport(a.invoke);
   if (!target || target->kind != ExternKind::Func) {
     return reportError("'" + a.file + "' exports no function '" + a.invoke + "'", kExitUsage);
   }
-  if (a.invoke != "_initialize") {
+  if (a.invoke != "_initialize" && !restorePoint) {  // a restored instance was initialized before
     if (std::optional<Extern> init = inst.getExport("_initialize"); init && init->kind == ExternKind::Func) {
       auto r = inst.call(*init->func, {}, options);
       if (!r.ok()) return reportError(r.error());
@@ -209,7 +222,7 @@ int runRun(const RunArgs& a) {
   if (!text.ok()) return reportError(text.error().message, kExitGeneric);
   if (!text->empty()) std::cout << text.value() << "\n";
   std::cout.flush();
-  return kExitOk;
+  return saveSnapshot();
 }
 
 }  // namespace
@@ -218,7 +231,7 @@ void addRunCommand(CLI::App& app, CommandAction& action, std::vector<std::string
   auto a = std::make_shared<RunArgs>();
   a->trailing = std::move(trailing);
   CLI::App* sub = app.add_subcommand("run", "Run a WASI command, or call one export with typed arguments");
-  sub->add_option("file", a->file, "The module (.wasm)")->required();
+  sub->add_option("file", a->file, "The module (.wasm); with --restore, optional");
   sub->add_option("guest_args", a->guestArgs, "Arguments for the guest (put them after -- if they start with -)");
   sub->add_option("--invoke", a->invoke, "Call this export instead of _start and print its results");
   sub->add_option("--args", a->args, "Arguments for --invoke as a JSON array, e.g. [1, 2.5]");
@@ -232,9 +245,10 @@ void addRunCommand(CLI::App& app, CommandAction& action, std::vector<std::string
   sub->add_flag("--gpu,!--no-gpu", a->gpu, "Give the guest the GPU through wasi:cuda (default: on when a GPU is present)");
   sub->add_option("--gpu-memory-cap", a->gpuMemoryCap, "The guest's GPU memory cap per device (e.g. 512MiB); default 4GiB");
   sub->add_option("--offload", a->offload, "SIMD offload: on, off or auto (not available in this build)");
-  sub->add_option("--save-snapshot", a->saveSnapshot, "Snapshot the instance after the call (not available)");
-  sub->add_option("--restore", a->restore, "Start from a snapshot (not available)");
-  sub->add_option("--key-file", a->keyFile, "Snapshot key (not available)");
+  sub->add_option("--save-snapshot", a->snapshot.save, "Snapshot the instance after the call into this file (self-contained, signed)");
+  sub->add_option("--restore", a->snapshot.restore, "Start from a snapshot: an exported FILE, or sha256:DIGEST in the data directory's store");
+  sub->add_option("--key-file", a->snapshot.keyFile, "Snapshot key: 64 hex characters or 32 raw bytes (default: TENSOR_WASM_API_SNAPSHOT_HMAC_KEY, else the store key)");
+  sub->add_option("--tenant", a->snapshot.tenant, "Tenant id recorded in a saved snapshot and required of a restored one (default 0)");
   sub->callback([a, &action] { action = [a] { return runRun(*a); }; });
 }
 
