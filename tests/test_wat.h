@@ -21,14 +21,16 @@
 
 namespace tw::testing {
 
-inline std::vector<uint8_t> watToWasm(const std::string& wat) {
+// `features`: wat2wasm's feature flags; "" gives its defaults (WebAssembly 2.0), under which
+// `ref.func` has type funcref (with --enable-all it gets a typed reference).
+inline std::vector<uint8_t> watToWasm(const std::string& wat, const std::string& features = "--enable-all") {
   namespace fs = std::filesystem;
   static int counter = 0;
   fs::path dir = fs::temp_directory_path() /
                  ("tw-wat-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   fs::create_directories(dir);
   std::ofstream(dir / "m.wat") << wat;
-  std::string cmd = "wat2wasm --enable-all --debug-names " + (dir / "m.wat").string() + " -o " +
+  std::string cmd = "wat2wasm " + features + " --debug-names " + (dir / "m.wat").string() + " -o " +
                     (dir / "m.wasm").string();
   EXPECT_EQ(std::system(cmd.c_str()), 0) << wat;
   std::ifstream in(dir / "m.wasm", std::ios::binary);
