@@ -41,6 +41,12 @@ size_t chunkBytesFor(std::span<const uint8_t> frame) {
 
 }  // namespace
 
+uint64_t declaredContentBytes(std::span<const uint8_t> frame, uint64_t cap) {
+  unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR) return 0;
+  return std::min<uint64_t>(declared, cap);
+}
+
 uint64_t maxFrameBytes(uint64_t payloadBytes) {
   // ZSTD_compressBound's formula, in 64 bits: size + size/256 + a small margin for tiny inputs.
   return payloadBytes + (payloadBytes >> 8) + (128 << 10);

@@ -20,6 +20,10 @@ Result<std::vector<uint8_t>> compressFrame(std::span<const uint8_t> payload, int
 Result<uint64_t> decompressFrame(std::span<const uint8_t> frame, uint64_t cap,
                                  const PayloadSink& sink);
 
+// The content size a frame's header declares, clamped to `cap`; 0 when it declares none.
+// Untrusted unless the frame has been authenticated: use it only to size buffers.
+uint64_t declaredContentBytes(std::span<const uint8_t> frame, uint64_t cap);
+
 // The largest frame a payload of `payloadBytes` can compress to.
 uint64_t maxFrameBytes(uint64_t payloadBytes);
 
