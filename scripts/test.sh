@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test: install dependencies, build, run the official spec suite, the unit and
-# differential tests, a 60-second fuzz run (and 20 s on the artifact envelope reader), and
-# the unit tests again under ASan+UBSan.
-# Environment: FUZZ_SECONDS (default 60).
+# differential tests, a 60-second fuzz run (and 20 s each on the artifact envelope reader and
+# the snapshot readers), and the unit tests again under ASan+UBSan.
+# Environment: FUZZ_SECONDS (default 60), FUZZ_ARTIFACT_SECONDS and FUZZ_SNAPSHOT_SECONDS (20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -45,6 +45,20 @@ build-asan/fuzz/fuzz_artifact -max_total_time="${FUZZ_ARTIFACT_SECONDS:-20}" -ma
   -rss_limit_mb=4096 -print_final_stats=1 build-asan/fuzz-corpus-artifact > "$logs/fuzz-artifact.txt" 2>&1 \
   || { tail -n 60 "$logs/fuzz-artifact.txt"; exit 1; }
 grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz-artifact.txt" || tail -n 3 "$logs/fuzz-artifact.txt"
+
+echo "== fuzz: snapshot payload and legacy record readers for ${FUZZ_SNAPSHOT_SECONDS:-20}s"
+corpus=build-asan/fuzz-corpus-snapshot
+mkdir -p "$corpus"
+# Seeds from the golden files: our payload (mode byte 0; the envelope's zstd frame between its
+# 52-byte header and 32-byte MAC) and a legacy record (mode byte 1; decompressed) and file.
+golden=tests/data/snapshots
+{ printf '\000'; head -c -32 "$golden/counter-v1.twsnap" | tail -c +53 | zstd -q -d -c; } > "$corpus/seed-payload"
+{ printf '\001'; zstd -q -d -c < "$golden/legacy-v2.snap"; } > "$corpus/seed-legacy-record"
+{ printf '\001'; cat "$golden/legacy-v3.snap"; } > "$corpus/seed-legacy-file"
+build-asan/fuzz/fuzz_snapshot -max_total_time="${FUZZ_SNAPSHOT_SECONDS:-20}" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=4096 -print_final_stats=1 "$corpus" > "$logs/fuzz-snapshot.txt" 2>&1 \
+  || { tail -n 60 "$logs/fuzz-snapshot.txt"; exit 1; }
+grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz-snapshot.txt" || tail -n 3 "$logs/fuzz-snapshot.txt"
 
 echo "== unit tests under ASan+UBSan"
 (cd build-asan && ctest --output-on-failure -j2 --timeout 600)
