@@ -112,6 +112,7 @@ TEST(GpuSession, BuffersAndAsyncLaunch) {
   ASSERT_TRUE(k.ok()) << k.error().message;
   float a[4] = {1, 2, 3, 4}, b[4] = {10, 20, 30, 40}, c[4] = {};
   BufferId ba = s->alloc(16).value(), bb = s->alloc(16).value(), bc = s->alloc(16).value();
+  EXPECT_EQ(s->bufferCount(), 3u);
   ASSERT_TRUE(s->copyToDevice(ba, 0, a, 16).ok());
   ASSERT_TRUE(s->copyToDevice(bb, 0, b, 16).ok());
   KernelArg args[] = {bufArg(ba), bufArg(bb), bufArg(bc), i32Arg(4)};

@@ -164,7 +164,8 @@ int runRun(const RunArgs& a) {
   // wasi:cuda is linked for every guest; without a GPU (or with --no-gpu) its calls return -1.
   // The driver loads only at the guest's first GPU call; the context's destructor syncs and
   // frees the guest's device memory when the run ends.
-  linkCuda(linker, CudaGuestContext::create(a.gpu ? gpu::GpuRuntime::process() : nullptr, cudaConfig));
+  auto cuda = CudaGuestContext::create(a.gpu ? gpu::GpuRuntime::process() : nullptr, cudaConfig);
+  linkCuda(linker, cuda);
   // wasi:tensor streams to stdout; both it and wasi:scheduler share the --deadline timer's
   // deadline and interrupt flag, so a guest yielding sees the same deadline the engine enforces.
   std::optional<SteadyTime> deadlineAt;
@@ -187,7 +188,8 @@ int runRun(const RunArgs& a) {
   }
   auto saveSnapshot = [&]() -> int {
     if (a.snapshot.save.empty()) return kExitOk;
-    Result<void> saved = saveRunSnapshot(inst, a.snapshot, restorePoint ? &*restorePoint : nullptr);
+    Result<void> saved =
+        saveRunSnapshot(inst, a.snapshot, restorePoint ? &*restorePoint : nullptr, cuda->existingSession());
     return saved.ok() ? kExitOk : reportError(saved.error());
   };
 

@@ -79,7 +79,11 @@ Result<void> restoreRun(const RestorePoint& point, Instance& fresh) {
 }
 
 Result<void> saveRunSnapshot(const Instance& instance, const RunSnapshotFlags& flags,
-                             const RestorePoint* restoredFrom) {
+                             const RestorePoint* restoredFrom, const gpu::GpuSession* gpu) {
+  if (gpu && gpu->bufferCount() > 0) {
+    return snapshot::snapshotError(snapshot::SnapshotErrc::GpuStateUnavailable,
+                                   "the guest holds GPU buffers, which `run --save-snapshot` does not capture");
+  }
   TW_ASSIGN(storage::Key key, keyFor(flags));
   snapshot::CaptureOptions options;
   options.tenantId = flags.tenant;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tensorwasm/gpu/gpu.h"
 #include "tensorwasm/runtime/instance.h"
 #include "tensorwasm/snapshot/snapshot.h"
 
@@ -36,8 +37,10 @@ Result<RestorePoint> loadRestorePoint(const RunSnapshotFlags& flags, const std::
 Result<void> restoreRun(const RestorePoint& point, Instance& fresh);
 
 // Writes `flags.save`. A run that was restored continues its snapshot's history (same
-// instance id, next sequence number); any other run starts a new one.
+// instance id, next sequence number); any other run starts a new one. `gpu`: the guest's GPU
+// session, if it opened one; `run` does not capture device buffers yet, so a guest holding
+// any is refused (GpuStateUnavailable) rather than snapshotted without them.
 Result<void> saveRunSnapshot(const Instance& instance, const RunSnapshotFlags& flags,
-                             const RestorePoint* restoredFrom);
+                             const RestorePoint* restoredFrom, const gpu::GpuSession* gpu);
 
 }  // namespace tw::cli

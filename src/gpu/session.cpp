@@ -77,6 +77,7 @@ GpuSession::~GpuSession() {
 int GpuSession::device() const { return impl_->dev->ordinal; }
 const std::string& GpuSession::tenant() const { return impl_->config.tenant; }
 size_t GpuSession::kernelCount() const { return impl_->liveKernels; }
+size_t GpuSession::bufferCount() const { return impl_->buffers.size(); }
 uint64_t GpuSession::ptxBytes() const { return impl_->ptxBytes; }
 const SessionStats& GpuSession::stats() const { return impl_->stats; }
 

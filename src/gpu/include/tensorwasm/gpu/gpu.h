@@ -162,6 +162,8 @@ class GpuSession {
   // Device memory counted against the tenant's cap; QuotaExceeded past it.
   Result<BufferId> alloc(uint64_t bytes);
   Result<void> free(BufferId id);
+  // Buffers allocated and not freed (those a reset lost included).
+  size_t bufferCount() const;
   // The size of a live buffer; InvalidBuffer (message "device reset" after a reset).
   Result<uint64_t> bufferSize(BufferId id) const;
   // Synchronous copies (they wait for the session's earlier work).
