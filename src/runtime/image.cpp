@@ -201,6 +201,7 @@ Result<void> MemoryImage::restore(Memory& memory) const {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return imageError("cannot release grown memory");
   }
+  if (size_ == 0) memory.mappedImage = nullptr;  // nothing of any image is mapped any more
   memory.size_ = size_;
   return {};
 }

@@ -64,7 +64,9 @@ Result<storage::Key> readKeyFile(const std::filesystem::path& file) {
 Result<storage::Key> snapshotKey(const std::optional<std::filesystem::path>& keyFile) {
   if (keyFile) return readKeyFile(*keyFile);
   if (const char* hex = std::getenv("TENSOR_WASM_API_SNAPSHOT_HMAC_KEY"); hex && *hex) {
-    return keyFromText(hex, "TENSOR_WASM_API_SNAPSHOT_HMAC_KEY");
+    Result<storage::Key> key = storage::Key::fromHex(hex);
+    if (!key.ok()) return snapshotError(SnapshotErrc::BadKey, "TENSOR_WASM_API_SNAPSHOT_HMAC_KEY: expected 64 hex characters");
+    return key;
   }
   TW_ASSIGN(std::filesystem::path dataDir, storage::dataDirFromEnvironment());
   TW_ASSIGN(storage::StoreOptions options, storage::storeOptionsFromEnvironment(dataDir));

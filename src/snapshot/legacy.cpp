@@ -131,7 +131,6 @@ Result<LegacySnapshot> openLegacyFile(std::span<const uint8_t> file, const stora
   std::optional<LegacyOutline> outline = outlineLegacyFile(file);
   if (!outline) return snapshotError(SnapshotErrc::BadMagic, "not a zstd frame");
   LegacySnapshot s;
-  s.signatureVerified = false;
   if (outline->trailer) {
     if (outline->trailerKind != kTrailerHmacSha256) {
       return malformed("trailer kind " + std::to_string(outline->trailerKind) + " (only 1, HMAC-SHA256, is known)");

@@ -58,11 +58,18 @@ struct LegacyRecord {
 // (BadChecksum), no trailing bytes.
 Result<LegacyRecord> parseLegacyRecord(std::span<const uint8_t> record, const LegacyLimits& limits = {});
 
-// A legacy file opened with a key: the decompressed record and its parse.
+// A legacy file opened with a key: the decompressed record and its parse. Movable, not
+// copyable (a copy's views would point into the original's record).
 struct LegacySnapshot {
+  LegacySnapshot() = default;
+  LegacySnapshot(LegacySnapshot&&) = default;
+  LegacySnapshot& operator=(LegacySnapshot&&) = default;
+  LegacySnapshot(const LegacySnapshot&) = delete;
+  LegacySnapshot& operator=(const LegacySnapshot&) = delete;
+
   std::vector<uint8_t> record;
-  LegacyRecord parsed;     // views into `record`
-  bool signatureVerified;  // version 3 with its MAC checked; version 2 has no signature
+  LegacyRecord parsed;             // views into `record`
+  bool signatureVerified = false;  // version 3 with its MAC checked; version 2 has no signature
 };
 
 // Checks the version 3 trailer's MAC under `key` first (SignatureInvalid), then decompresses

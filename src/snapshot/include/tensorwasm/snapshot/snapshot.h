@@ -43,7 +43,8 @@ Result<void> checkRestore(const SnapshotMeta& meta, const RestoreChecks& checks,
 
 // Writes the snapshot's state into `fresh`, an instance of the snapshot's module that has not
 // been called. ModuleMismatch when the module's digest or shape differs; TooLarge when the
-// memory or a table exceeds what the instance may hold.
+// memory or a table exceeds what the instance may hold. After an error the instance may hold
+// part of the state: discard it.
 Result<void> restoreSnapshot(const Snapshot& snapshot, Instance& fresh);
 
 // Milliseconds since the Unix epoch.
