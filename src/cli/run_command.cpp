@@ -3,7 +3,8 @@
 // the terminal's. A `--deadline` timer sets the engine's interrupt flag (exit 124); a
 // proc_exit code passes through as the exit code; a trap exits 4 with its kind and backtrace.
 // `--input` is the guest's wasi:tensor input (and its stdin); wasi:tensor chunks stream to
-// stdout, and wasi:scheduler sees the same deadline as the timer.
+// stdout, and wasi:scheduler sees the same deadline as the timer. `--restore` starts from a
+// snapshot and `--save-snapshot` captures one after the call (snapshot_run.cpp).
 #include <CLI/CLI.hpp>
 #include <condition_variable>
 #include <filesystem>
@@ -124,7 +125,8 @@ int runRun(const RunArgs& a) {
   }
 
   WasiConfig wasi;
-  wasi.args.push_back(a.file.empty() ? a.snapshot.restore : a.file);
+  const std::string& source = a.file.empty() ? a.snapshot.restore : a.file;  // names the module
+  wasi.args.push_back(source);
   wasi.args.insert(wasi.args.end(), a.guestArgs.begin(), a.guestArgs.end());
   wasi.args.insert(wasi.args.end(), a.trailing.begin(), a.trailing.end());
   for (const std::string& kv : a.env) {
@@ -154,7 +156,7 @@ int runRun(const RunArgs& a) {
   Engine engine(config, std::move(tier).value());
   auto compiled = engine.compile(bytes.value());
   if (!compiled.ok()) {
-    std::cerr << "error: " << a.file << ": " << compiled.error().describe() << "\n";
+    std::cerr << "error: " << source << ": " << compiled.error().describe() << "\n";
     return exitCodeFor(compiled.error());
   }
   auto context = WasiContext::create(std::move(wasi));
@@ -196,7 +198,7 @@ int runRun(const RunArgs& a) {
   if (a.invoke.empty()) {
     std::optional<Extern> start = inst.getExport("_start");
     if (!start || start->kind != ExternKind::Func) {
-      return reportError("'" + a.file + "' has no _start export (a reactor module needs --invoke NAME)", kExitUsage);
+      return reportError("'" + source + "' has no _start export (a reactor module needs --invoke NAME)", kExitUsage);
     }
     auto r = inst.call(*start->func, {}, options);
     if (!r.ok()) return reportError(r.error());
@@ -205,7 +207,7 @@ int runRun(const RunArgs& a) {
 
   std::optional<Extern> target = inst.getExport(a.invoke);
   if (!target || target->kind != ExternKind::Func) {
-    return reportError("'" + a.file + "' exports no function '" + a.invoke + "'", kExitUsage);
+    return reportError("'" + source + "' exports no function '" + a.invoke + "'", kExitUsage);
   }
   if (a.invoke != "_initialize" && !restorePoint) {  // a restored instance was initialized before
     if (std::optional<Extern> init = inst.getExport("_initialize"); init && init->kind == ExternKind::Func) {
