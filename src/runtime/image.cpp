@@ -57,10 +57,14 @@ size_t countImported(const Module& m, ExternKind kind) {
 // (present or swapped out, per /proc/self/pagemap; an untouched page of an anonymous mapping
 // reads as zero) and, when an image is mapped there, those inside the image's extents (they
 // read from the image until written). Reading the pagemap costs 8 bytes per page instead of
-// a page fault per untouched page; without it every page is a candidate.
+// a page fault per untouched page; without it every page is a candidate, and so too when it
+// does not report the first page present right after that page was read (a kernel or sandbox
+// whose pagemap says nothing must not make touched pages look empty).
 std::vector<uint8_t> candidatePages(const Memory& memory) {
   uint64_t pages = memory.sizeBytes() / kPage;
   std::vector<uint8_t> candidate(pages, 1);
+  if (pages == 0) return candidate;
+  *static_cast<const volatile uint8_t*>(memory.base());  // makes page 0 present: the probe
   int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return candidate;
   std::vector<uint64_t> entries(pages);
@@ -75,6 +79,7 @@ std::vector<uint8_t> candidatePages(const Memory& memory) {
   close(fd);
   if (got < want) return candidate;
   constexpr uint64_t kPresentOrSwapped = 3ull << 62;
+  if ((entries[0] & kPresentOrSwapped) == 0) return candidate;
   for (uint64_t i = 0; i < pages; ++i) candidate[i] = (entries[i] & kPresentOrSwapped) != 0;
   if (memory.mappedImage) {
     for (const MemoryExtent& e : memory.mappedImage->extents()) {
