@@ -135,6 +135,18 @@ TEST_F(SnapshotCli, RestoreByDigestFromTheStore) {
   EXPECT_NE(r.err.find("snapshot_not_found"), std::string::npos) << r.err;
 }
 
+TEST_F(SnapshotCli, CommandsSaveAfterStart) {
+  std::vector<uint8_t> wasm = tw::testing::watToWasm(R"((module (global $runs (mut i32) (i32.const 0))
+    (func (export "_start") (global.set $runs (i32.add (global.get $runs) (i32.const 1))))
+    (func (export "runs") (result i32) (global.get $runs))))");
+  std::ofstream(path("command.wasm"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(wasm.data()), static_cast<std::streamsize>(wasm.size()));
+  ASSERT_EQ(tensorwasm({"run", path("command.wasm"), "--save-snapshot", path("a"), "--key-file", path("key")}).exitCode, 0);
+  ASSERT_EQ(tensorwasm({"run", "--restore", path("a"), "--save-snapshot", path("b"), "--key-file", path("key")}).exitCode, 0);
+  RunResult r = tensorwasm({"run", "--restore", path("b"), "--invoke", "runs", "--key-file", path("key")});
+  EXPECT_EQ(r.out, "2\n") << r.err;
+}
+
 TEST_F(SnapshotCli, UsageErrors) {
   EXPECT_EQ(tensorwasm({"run", "--invoke", "step"}).exitCode, 2) << "neither FILE nor --restore";
   RunResult r = tensorwasm({"run", "--restore", path("missing"), "--invoke", "step", "--key-file", path("key")});
