@@ -232,7 +232,7 @@ TEST(ServiceExecutor, ConcurrencyCapRefusesAndRecovers) {
   EXPECT_TRUE(isServiceError(refused.error(), ServiceErrc::TenantCapacityExhausted));
   EXPECT_TRUE(ex.invoke(8, 1s, guestTask("add", json::parse("[1, 1]"))).ok()) << "other tenants run";
   ASSERT_TRUE(ex.cancel(spin.value()).ok());
-  waitFor(ex, spin.value(), JobStatus::Cancelled);
+  ASSERT_TRUE(waitFor(ex, spin.value(), JobStatus::Cancelled).ok());
   EXPECT_EQ(q->usage(4).concurrent, 0u);
   EXPECT_TRUE(ex.invoke(4, 1s, guestTask("add", json::parse("[1, 1]"))).ok());
 }
