@@ -121,6 +121,9 @@ Result<std::string> compilePartition(const Module& wasm, llvm::orc::JITTargetMac
   }
   optimize(ir, **tm);
   if (dump && *dump == '2') ir.print(llvm::errs(), nullptr);
+  if (llvm::verifyModule(ir, &os)) {  // our own passes ran too: never emit what they broke
+    return makeError(ErrorKind::Unsupported, "optimizing tier: invalid IR after optimization: " + problems.substr(0, 2000));
+  }
   llvm::SmallVector<char, 0> object;
   llvm::raw_svector_ostream out(object);
   llvm::legacy::PassManager codegen;

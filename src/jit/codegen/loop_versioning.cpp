@@ -24,7 +24,6 @@
 #include <llvm/Transforms/Utils/ValueMapper.h>
 
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "abi.h"
@@ -263,8 +262,7 @@ void rewriteAddresses(const Candidate& c, llvm::ScalarEvolution& se) {
   }
 }
 
-// Returns the header of the exact copy.
-llvm::BasicBlock* version(const Candidate& c, llvm::Function& f, llvm::LoopInfo& li, llvm::DominatorTree& dt,
+void version(const Candidate& c, llvm::Function& f, llvm::LoopInfo& li, llvm::DominatorTree& dt,
                           llvm::ScalarEvolution& se) {
   llvm::Loop& loop = *c.loop;
   llvm::formLCSSA(loop, dt, &li, &se);
@@ -281,7 +279,6 @@ llvm::BasicBlock* version(const Candidate& c, llvm::Function& f, llvm::LoopInfo&
   mergeExits(loop, copyOf);
   dropTraps(loop);
   rewriteAddresses(c, se);
-  return exact->getHeader();
 }
 
 // Gives every loop a preheader and dedicated exits (the form the versioning and the vectorizer
@@ -303,21 +300,19 @@ bool simplifyLoops(llvm::Function& f, llvm::FunctionAnalysisManager& fam) {
 llvm::PreservedAnalyses LoopVersioningPass::run(llvm::Function& f, llvm::FunctionAnalysisManager& fam) {
   if (f.arg_size() < 2 || !f.getArg(1)->getType()->isPointerTy()) return llvm::PreservedAnalyses::all();
   bool changed = simplifyLoops(f, fam);
-  std::set<const llvm::BasicBlock*> seen;  // headers of loops analyzed or made here
-  for (;;) {
-    auto& li = fam.getResult<llvm::LoopAnalysis>(f);
-    auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
-    auto& se = fam.getResult<llvm::ScalarEvolutionAnalysis>(f);
-    std::optional<Candidate> candidate;
-    for (llvm::Loop* loop : li.getLoopsInPreorder()) {
-      if (!seen.insert(loop->getHeader()).second) continue;
-      candidate = Analyzer(se, f.getDataLayout()).analyze(loop);
-      if (candidate) break;
-    }
-    if (!candidate) break;
-    seen.insert(version(*candidate, f, li, dt, se));
+  auto& li = fam.getResult<llvm::LoopAnalysis>(f);
+  auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
+  auto& se = fam.getResult<llvm::ScalarEvolutionAnalysis>(f);
+  // The loops as they are now: copies made on the way are not visited. Versioning one loop
+  // leaves the others' code alone; the dominator tree and the scalar evolution caches (values
+  // after the loop now merge two copies) are rebuilt in between.
+  for (llvm::Loop* loop : li.getLoopsInPreorder()) {
+    std::optional<Candidate> candidate = Analyzer(se, f.getDataLayout()).analyze(loop);
+    if (!candidate) continue;
+    version(*candidate, f, li, dt, se);
+    dt.recalculate(f);
+    se.forgetAllLoops();
     changed = true;
-    fam.invalidate(f, llvm::PreservedAnalyses::none());
   }
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
 }
