@@ -12,8 +12,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,6 +20,7 @@
 #include "tensorwasm/jit/jit.h"
 #include "tensorwasm/runtime/typed_host.h"
 #include "tensorwasm/service/executor.h"
+#include "memory_code_cache.h"
 #include "wasm_bytes.h"
 
 using namespace tw;
@@ -125,23 +124,7 @@ std::vector<uint8_t> hostLoopModule() {
   return m;
 }
 
-class MemoryCodeCache final : public CodeCache {
- public:
-  std::optional<std::vector<uint8_t>> load(const CodeIdentity& id) override {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(id.compiler + std::string(id.module.begin(), id.module.end()));
-    if (it == entries_.end()) return std::nullopt;
-    return it->second;
-  }
-  void store(const CodeIdentity& id, std::span<const uint8_t> code) override {
-    std::lock_guard lock(mutex_);
-    entries_[id.compiler + std::string(id.module.begin(), id.module.end())].assign(code.begin(), code.end());
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::vector<uint8_t>> entries_;
-};
+using testing::MemoryCodeCache;
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

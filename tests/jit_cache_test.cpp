@@ -9,49 +9,19 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <thread>
 
 #include "tensorwasm/cli/app.h"
 #include "tensorwasm/jit/jit.h"
 #include "tensorwasm/service/code_cache.h"
 #include "tensorwasm/storage/store_env.h"
+#include "memory_code_cache.h"
 #include "test_wat.h"
 
 namespace tw {
 namespace {
 
-// Keeps entries in memory and counts what the tier asks of it.
-class MemoryCodeCache final : public CodeCache {
- public:
-  std::optional<std::vector<uint8_t>> load(const CodeIdentity& id) override {
-    std::lock_guard lock(mutex_);
-    ++loads;
-    auto it = entries.find(keyOf(id));
-    if (it == entries.end()) return std::nullopt;
-    ++hits;
-    return it->second;
-  }
-  void store(const CodeIdentity& id, std::span<const uint8_t> code) override {
-    std::lock_guard lock(mutex_);
-    ++stores;
-    entries[keyOf(id)].assign(code.begin(), code.end());
-  }
-  int storesSoFar() {
-    std::lock_guard lock(mutex_);
-    return stores;
-  }
-
-  std::map<std::string, std::vector<uint8_t>> entries;
-  int loads = 0, hits = 0, stores = 0;
-
- private:
-  static std::string keyOf(const CodeIdentity& id) {
-    return id.compiler + std::string(id.module.begin(), id.module.end());
-  }
-  std::mutex mutex_;
-};
+using testing::MemoryCodeCache;
 
 // f0(x) = f1(x) + 0, f1(x) = f2(x) + 1, ... f{n-1}(x) = 3x: a chain of calls that crosses
 // every partition boundary, plus a table of all of them and a recursive function.
