@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "tensorwasm/runtime/instance.h"
@@ -162,6 +163,34 @@ TEST(WasiProcess, FdWriteToCapturedStdout) {
   // Stdout is not seekable and not readable.
   EXPECT_EQ(g.errnoOf("fd_seek", {1, 0, 0, 300}), 76u);
   EXPECT_EQ(g.errnoOf("fd_read", {1, 100, 1, 200}), 76u);
+}
+
+// Generated code calls preview-1 functions through their unboxed entries (arguments and
+// result in untyped slots); they must behave as the boxed ones.
+TEST(WasiProcess, UnboxedEntriesBehaveAsTheBoxedOnes) {
+  WasiConfig cfg;
+  cfg.stdoutConfig = WasiStdio::capture(1024);
+  Guest g(cfg);
+  for (const auto& [name, f] : g.fns) EXPECT_NE(f.direct.fn, nullptr) << name;
+  auto direct = [&](const char* name, std::vector<uint32_t> args, Error* error) -> std::optional<uint32_t> {
+    const DirectHost& d = g.fns.at(name).direct;
+    UntypedValue slots[8]{};
+    for (size_t i = 0; i < args.size(); ++i) slots[i].i32 = args[i];
+    HostCall hc{*g.instance, g.memory.get()};
+    if (!d.fn(d.target.get(), hc, slots, error)) return std::nullopt;
+    return slots[0].i32;
+  };
+  Error error;
+  g.put(1000, "unboxed\n");
+  g.putIovec(100, 1000, 8);
+  EXPECT_EQ(direct("fd_write", {1, 100, 1, 200}, &error), kSuccess);
+  EXPECT_EQ(g.u32(200), 8u);
+  EXPECT_EQ(g.context->capturedStdout().bytes, "unboxed\n");
+  EXPECT_EQ(direct("fd_write", {1, 0xFFFFFFF0u, 1, 200}, &error), g.errnoOf("fd_write", {1, 0xFFFFFFF0u, 1, 200}));
+  EXPECT_EQ(direct("fd_close", {99}, &error), kBadf);
+  EXPECT_FALSE(direct("proc_exit", {3}, &error));
+  EXPECT_EQ(error.kind, ErrorKind::Exit);
+  EXPECT_EQ(error.code, 3);
 }
 
 TEST(WasiProcess, CaptureIsBounded) {

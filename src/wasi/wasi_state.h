@@ -90,14 +90,20 @@ struct WasiState {
 };
 
 // Arguments of one call, already type-checked by the runtime against the declared signature.
+// A call's arguments: boxed Values, or the untyped slots generated code passes (no boxing).
 class CallArgs {
  public:
-  explicit CallArgs(std::span<const Value> v) : v_(v) {}
-  uint32_t u32(size_t i) const { return v_[i].v.i32; }
-  uint64_t u64(size_t i) const { return v_[i].v.i64; }
+  explicit CallArgs(std::span<const Value> v) : first_(v.empty() ? nullptr : &v[0].v), stride_(sizeof(Value)) {}
+  explicit CallArgs(const UntypedValue* slots) : first_(slots), stride_(sizeof(UntypedValue)) {}
+  uint32_t u32(size_t i) const { return at(i).i32; }
+  uint64_t u64(size_t i) const { return at(i).i64; }
 
  private:
-  std::span<const Value> v_;
+  const UntypedValue& at(size_t i) const {
+    return *reinterpret_cast<const UntypedValue*>(reinterpret_cast<const char*>(first_) + i * stride_);
+  }
+  const UntypedValue* first_;
+  size_t stride_;
 };
 
 struct CallEnv {

@@ -134,6 +134,7 @@ struct WasiFunction {
   std::string name;
   FuncType type;
   HostFunction fn;
+  DirectHost direct = {};  // the unboxed entry generated code calls, when there is one
 };
 
 // Defines every function of `functions` under `module` in `linker` (all guest interfaces).
