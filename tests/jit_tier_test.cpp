@@ -174,6 +174,41 @@ TEST(JitTier, InterruptStopsAnInfiniteLoop) {
   testing::expectInterruptStops(*inst, "spin");
 }
 
+// Wasm wants a quiet NaN from arithmetic on a signaling one, also where LLVM folds the
+// operation away because an identity constant reaches it only after optimization.
+TEST(JitTier, FoldedArithmeticStillQuietsSignalingNans) {
+  const std::string wat = R"((module
+    (func $one (result f32) (f32.const 1))
+    (func (export "mulLocalOne") (param i32) (result i32) (local $k f32)
+      (local.set $k (f32.const 1))
+      (i32.reinterpret_f32 (f32.mul (f32.reinterpret_i32 (local.get 0)) (local.get $k))))
+    (func (export "mulInlinedOne") (param i32) (result i32)
+      (i32.reinterpret_f32 (f32.mul (f32.reinterpret_i32 (local.get 0)) (call $one))))
+    (func (export "addLocalMinusZero") (param i64) (result i64) (local $z f64)
+      (local.set $z (f64.const -0))
+      (i64.reinterpret_f64 (f64.add (f64.reinterpret_i64 (local.get 0)) (local.get $z))))
+    (func (export "demotePromote") (param i32) (result i32)
+      (i32.reinterpret_f32 (f32.demote_f64 (f64.promote_f32 (f32.reinterpret_i32 (local.get 0))))))
+    (func (export "mulTwo") (param i32) (result i32) (local $k f32)
+      (local.set $k (f32.const 2))
+      (i32.reinterpret_f32 (f32.mul (f32.reinterpret_i32 (local.get 0)) (local.get $k))))))";
+  auto jit = instantiateJit(wat);
+  auto interp = testing::instantiateWat(wat);
+  ASSERT_TRUE(jit && interp);
+  const uint32_t signaling32 = 0x7fa00000;
+  const uint64_t signaling64 = 0x7ff4000000000000;
+  for (const char* name : {"mulLocalOne", "mulInlinedOne", "demotePromote", "mulTwo"}) {
+    std::vector<Value> args{Value::i32(signaling32)};
+    uint32_t got = jit->call(name, args).value()[0].v.i32;
+    EXPECT_EQ(got & 0x7fc00000u, 0x7fc00000u) << name << ": 0x" << std::hex << got;
+    EXPECT_EQ(got, interp->call(name, args).value()[0].v.i32) << name;
+  }
+  std::vector<Value> args{Value::i64(signaling64)};
+  uint64_t got = jit->call("addLocalMinusZero", args).value()[0].v.i64;
+  EXPECT_EQ(got & 0x7ff8000000000000u, 0x7ff8000000000000u) << std::hex << got;
+  EXPECT_EQ(got, interp->call("addLocalMinusZero", args).value()[0].v.i64);
+}
+
 TEST(JitTier, DeepRecursionExhaustsTheStack) {
   auto inst = instantiateJit(R"((module
     (func $recurse (export "recurse") (param i32) (result i32)

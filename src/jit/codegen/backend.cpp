@@ -20,6 +20,7 @@
 
 #include "tensorwasm/binary/instr.h"
 #include "loop_versioning.h"
+#include "quiet_nan.h"
 #include "translator.h"
 
 namespace tw::jit {
@@ -97,6 +98,9 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   pb.registerVectorizerStartEPCallback([](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) {
     fpm.addPass(LoopVersioningPass());
+  });
+  pb.registerOptimizerLastEPCallback([](llvm::ModulePassManager& mpm, llvm::OptimizationLevel, llvm::ThinOrFullLTOPhase) {
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(QuietNanPass()));
   });
   pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
 }

@@ -127,18 +127,13 @@ llvm::Value* FunctionTranslator::divRem(Opcode op, llvm::Value* a, llvm::Value* 
   }
 }
 
-// LLVM folds x+-0, x-0, x*1, x/1 to x and x*-1, x/-1 to -x, which would hand a signaling NaN
-// back unchanged; Wasm requires the arithmetic result, a quiet NaN. Canonicalizing the result
-// of such an operation keeps the fold and quiets the NaN (one multiply on x86).
-llvm::Value* FunctionTranslator::quietNan(llvm::Value* result, llvm::Value* a, llvm::Value* b) {
-  auto identity = [](llvm::Value* v) {
-    if (v->getType()->isVectorTy()) return llvm::isa<llvm::Constant>(v);  // some lane may be one
-    auto* c = llvm::dyn_cast<llvm::ConstantFP>(v);
-    if (!c) return false;
-    const llvm::APFloat& x = c->getValueAPF();
-    return x.isZero() || (x.isExactlyValue(1.0) || x.isExactlyValue(-1.0));
-  };
-  if (!identity(a) && !identity(b)) return result;
+// LLVM folds x+-0, x-0, x*1, x/1 to x and x*-1, x/-1 to -x, also when the constant arrives
+// only after optimization (through a local, a global or an inlined call), which would hand a
+// signaling NaN back unchanged; Wasm requires the arithmetic result, a quiet NaN. So every
+// float arithmetic result is canonicalized here, and after optimization QuietNanPass drops
+// each canonicalize whose operand is still a real arithmetic instruction (the hardware quiets
+// those): only folded operations keep the extra multiply.
+llvm::Value* FunctionTranslator::quietNan(llvm::Value* result) {
   return b_.CreateIntrinsic(llvm::Intrinsic::canonicalize, {result->getType()}, {result});
 }
 
@@ -181,10 +176,10 @@ bool FunctionTranslator::floatArithmetic(Opcode op) {
   llvm::Value* rhs = pop();
   llvm::Value* lhs = pop();
   switch (op) {
-    case O::F32Add: case O::F64Add: push(quietNan(b_.CreateFAdd(lhs, rhs), lhs, rhs)); break;
-    case O::F32Sub: case O::F64Sub: push(quietNan(b_.CreateFSub(lhs, rhs), lhs, rhs)); break;
-    case O::F32Mul: case O::F64Mul: push(quietNan(b_.CreateFMul(lhs, rhs), lhs, rhs)); break;
-    case O::F32Div: case O::F64Div: push(quietNan(b_.CreateFDiv(lhs, rhs), lhs, rhs)); break;
+    case O::F32Add: case O::F64Add: push(quietNan(b_.CreateFAdd(lhs, rhs))); break;
+    case O::F32Sub: case O::F64Sub: push(quietNan(b_.CreateFSub(lhs, rhs))); break;
+    case O::F32Mul: case O::F64Mul: push(quietNan(b_.CreateFMul(lhs, rhs))); break;
+    case O::F32Div: case O::F64Div: push(quietNan(b_.CreateFDiv(lhs, rhs))); break;
     case O::F32Min: case O::F64Min: push(floatMinMax(true, lhs, rhs)); break;
     case O::F32Max: case O::F64Max: push(floatMinMax(false, lhs, rhs)); break;
     default: push(b_.CreateIntrinsic(llvm::Intrinsic::copysign, {lhs->getType()}, {lhs, rhs})); break;
@@ -232,11 +227,8 @@ bool FunctionTranslator::conversion(Opcode op) {
     case O::F64ConvertI32S: case O::F64ConvertI64S: push(b_.CreateSIToFP(pop(), mt_.f64)); return true;
     case O::F64ConvertI32U: case O::F64ConvertI64U: push(b_.CreateUIToFP(pop(), mt_.f64)); return true;
     case O::F32DemoteF64: {
-      // demote(promote(x)) folds to x: canonicalize so a signaling NaN still comes out quiet.
-      llvm::Value* a = pop();
-      llvm::Value* r = b_.CreateFPTrunc(a, mt_.f32);
-      if (llvm::isa<llvm::FPExtInst>(a)) r = b_.CreateIntrinsic(llvm::Intrinsic::canonicalize, {mt_.f32}, {r});
-      push(r);
+      // demote(promote(x)) folds to x: canonicalized so a signaling NaN still comes out quiet.
+      push(quietNan(b_.CreateFPTrunc(pop(), mt_.f32)));
       return true;
     }
     case O::F64PromoteF32: push(b_.CreateFPExt(pop(), mt_.f64)); return true;

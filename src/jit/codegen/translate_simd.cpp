@@ -447,10 +447,10 @@ bool FunctionTranslator::simdFloat(Opcode op) {
   }
   llvm::Value* b = popLanes(lane);
   llvm::Value* a = popLanes(lane);
-  if (n == "add") pushV128(quietNan(b_.CreateFAdd(a, b), a, b));
-  else if (n == "sub") pushV128(quietNan(b_.CreateFSub(a, b), a, b));
-  else if (n == "mul") pushV128(quietNan(b_.CreateFMul(a, b), a, b));
-  else if (n == "div") pushV128(quietNan(b_.CreateFDiv(a, b), a, b));
+  if (n == "add") pushV128(quietNan(b_.CreateFAdd(a, b)));
+  else if (n == "sub") pushV128(quietNan(b_.CreateFSub(a, b)));
+  else if (n == "mul") pushV128(quietNan(b_.CreateFMul(a, b)));
+  else if (n == "div") pushV128(quietNan(b_.CreateFDiv(a, b)));
   else if (n == "min" || n == "max") pushV128(vectorMinMax(n == "min", a, b));
   else if (n == "pmin") pushV128(b_.CreateSelect(b_.CreateFCmpOLT(b, a), b, a));  // exactly b < a ? b : a
   else pushV128(b_.CreateSelect(b_.CreateFCmpOLT(a, b), b, a));                   // exactly a < b ? b : a
@@ -486,14 +486,8 @@ bool FunctionTranslator::floatConversion(Opcode op) {
       return true;
     case O::VF32x4DemoteF64x2Zero: {
       llvm::Value* a = popLanes(mt_.f64);
-      llvm::Value* r = b_.CreateFPTrunc(a, llvm::FixedVectorType::get(mt_.f32, 2));
       // As for scalar demote: demote(promote(x)) folds to x, which would keep a signaling NaN.
-      llvm::Value* source = a;
-      while (auto* cast = llvm::dyn_cast<llvm::BitCastInst>(source)) source = cast->getOperand(0);
-      if (llvm::isa<llvm::FPExtInst>(source)) {
-        r = b_.CreateIntrinsic(llvm::Intrinsic::canonicalize, {r->getType()}, {r});
-      }
-      pushV128(zeroUpper(r));
+      pushV128(zeroUpper(quietNan(b_.CreateFPTrunc(a, llvm::FixedVectorType::get(mt_.f32, 2)))));
       return true;
     }
     case O::VF64x2PromoteLowF32x4:

@@ -146,7 +146,8 @@ class FunctionTranslator {
   bool floatArithmetic(Opcode op);
   bool conversion(Opcode op);
   llvm::Value* divRem(Opcode op, llvm::Value* a, llvm::Value* b);
-  llvm::Value* quietNan(llvm::Value* result, llvm::Value* a, llvm::Value* b);
+  // `result` canonicalized (a signaling NaN quieted), see QuietNanPass.
+  llvm::Value* quietNan(llvm::Value* result);
   llvm::Value* floatMinMax(bool isMin, llvm::Value* a, llvm::Value* b);
   llvm::Value* truncChecked(llvm::Value* a, llvm::IntegerType* to, bool isSigned);
 
