@@ -281,6 +281,30 @@ void version(const Candidate& c, llvm::Function& f, llvm::LoopInfo& li, llvm::Do
   rewriteAddresses(c, se);
 }
 
+// Whether every expression the check and the copy need can be computed where they go.
+bool expandable(const Candidate& c, llvm::ScalarEvolution& se) {
+  llvm::SCEVExpander expander(se, "tw.bounds");
+  llvm::Instruction* check = c.loop->getLoopPreheader()->getTerminator();
+  auto at = [&](const llvm::SCEV* s, llvm::Instruction* where) { return !s || expander.isSafeToExpandAt(s, where); };
+  if (!at(c.maxBackedges, check)) return false;
+  for (const llvm::SCEVPredicate* p : c.assumptions) {
+    if (const auto* wrap = llvm::dyn_cast<llvm::SCEVWrapPredicate>(p)) {
+      if (!at(wrap->getExpr(), check)) return false;
+    } else if (const auto* compare = llvm::dyn_cast<llvm::SCEVComparePredicate>(p)) {
+      if (!at(compare->getLHS(), check) || !at(compare->getRHS(), check)) return false;
+    } else {
+      return false;
+    }
+  }
+  for (const AccessRange& r : c.ranges) {
+    if (!at(r.first, check) || !at(r.last, check) || !at(r.narrowFirst, check) || !at(r.narrowLast, check) ||
+        !at(r.exactOffset, r.access)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Gives every loop a preheader and dedicated exits (the form the versioning and the vectorizer
 // work on; at this point in the pipeline loops may have lost it).
 bool simplifyLoops(llvm::Function& f, llvm::FunctionAnalysisManager& fam) {
@@ -303,15 +327,17 @@ llvm::PreservedAnalyses LoopVersioningPass::run(llvm::Function& f, llvm::Functio
   auto& li = fam.getResult<llvm::LoopAnalysis>(f);
   auto& dt = fam.getResult<llvm::DominatorTreeAnalysis>(f);
   auto& se = fam.getResult<llvm::ScalarEvolutionAnalysis>(f);
-  // The loops as they are now: copies made on the way are not visited. Versioning one loop
-  // leaves the others' code alone; the dominator tree and the scalar evolution caches (values
-  // after the loop now merge two copies) are rebuilt in between.
+  // Every loop is analyzed on the code as it is now (one scalar evolution state); a loop whose
+  // expressions stopped being computable before it after an earlier loop was versioned (they
+  // name a value that now lives in one copy only) is left alone.
+  std::vector<Candidate> candidates;
   for (llvm::Loop* loop : li.getLoopsInPreorder()) {
-    std::optional<Candidate> candidate = Analyzer(se, f.getDataLayout()).analyze(loop);
-    if (!candidate) continue;
-    version(*candidate, f, li, dt, se);
+    if (std::optional<Candidate> c = Analyzer(se, f.getDataLayout()).analyze(loop)) candidates.push_back(*c);
+  }
+  for (const Candidate& c : candidates) {
+    if (!expandable(c, se)) continue;
+    version(c, f, li, dt, se);
     dt.recalculate(f);
-    se.forgetAllLoops();
     changed = true;
   }
   return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
