@@ -61,16 +61,20 @@ void forward(int sig, siginfo_t* info, void* context) {
   raise(sig);  // pending until the handler returns; a fault also recurs on its own
 }
 
-void onFault(int sig, siginfo_t* info, void* context) {
-  if (!isGuestOutOfBounds(info, context)) return forward(sig, info, context);
-  JitThread* th = faultThread;
-  th->pendingTrap = static_cast<int32_t>(TrapKind::OutOfBoundsMemory);
+// Leaves a signal handler for the innermost entry, which raises `kind` (runtime.cpp).
+[[noreturn]] void trapFromHandler(JitThread* th, TrapKind kind, int sig) {
+  th->pendingTrap = static_cast<int32_t>(kind);
   // The kernel blocked `sig` for the handler; the jump skips the return that unblocks it.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, sig);
   pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
   siglongjmp(*th->escape, 1);
+}
+
+void onFault(int sig, siginfo_t* info, void* context) {
+  if (!isGuestOutOfBounds(info, context)) return forward(sig, info, context);
+  trapFromHandler(faultThread, TrapKind::OutOfBoundsMemory, sig);
 }
 
 // Interrupts generated code wherever it runs: only when the thread is inside generated code,
@@ -82,12 +86,7 @@ void onInterruptSignal(int sig, siginfo_t*, void* context) {
   RangeRegistry::Range code;
   if (th && th->nesting > 0 && th->escape && th->interrupt && th->interrupt->load(std::memory_order_relaxed) &&
       codeRanges.find(faultingPc(context), &code)) {
-    th->pendingTrap = static_cast<int32_t>(TrapKind::Interrupted);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    siglongjmp(*th->escape, 1);
+    trapFromHandler(th, TrapKind::Interrupted, sig);
   }
   errno = savedErrno;
 }
