@@ -105,8 +105,9 @@ class Watchdog {
       std::thread([this] { run(); }).detach();
       started_ = true;
     }
+    // The watchdog only sleeps on the condition while there is no call to watch.
+    if (calls_.empty()) wake_.notify_one();
     calls_.push_back({++lastId_, pthread_self(), flag});
-    wake_.notify_one();
     return lastId_;
   }
   // Under the lock, so a thread is never signalled after its call ended.
