@@ -99,7 +99,7 @@ TEST(CliApp, BenchPrintsColdAndWarmPercentiles) {
   std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(rc, kExitOk);
   EXPECT_NE(out.find("cold (instantiate + call): p50"), std::string::npos) << out;
-  EXPECT_NE(out.find("warm (pooled, reset between calls): p50"), std::string::npos) << out;
+  EXPECT_NE(out.find("warm (pooled: acquire + call + reset): p50"), std::string::npos) << out;
   EXPECT_NE(out.find("(n=20)"), std::string::npos) << out;
   EXPECT_EQ(run({"bench", p.c_str(), "--invoke", "nope"}), kExitUsage);
   EXPECT_EQ(run({"bench", p.c_str(), "--invoke", "add", "--args", "[1]"}), kExitUsage);

@@ -55,11 +55,22 @@ void expectFresh(Instance& inst) {
   EXPECT_TRUE(inst.call("init_late", {}).ok()) << "the data segment is back";
 }
 
+// Counts the resets of the host state linked to pooled instances.
+struct CountingHost : InstanceHost {
+  explicit CountingHost(int& resets) : resets(resets) {}
+  Result<void> reset() override {
+    ++resets;
+    return {};
+  }
+  int& resets;
+};
+
 TEST(ServicePool, ResetUndoesEverythingAnInvocationWrote) {
   int hostResets = 0;
   auto pool = InstancePool::create(
       [&]() -> Result<FreshInstance> {
-        return FreshInstance{tw::testing::instantiateWat(kStatefulWat), [&] { ++hostResets; }};
+        return FreshInstance{tw::testing::instantiateWat(kStatefulWat),
+                             std::make_shared<CountingHost>(hostResets)};
       },
       {2, 4});
   ASSERT_TRUE(pool.ok()) << pool.error().describe();

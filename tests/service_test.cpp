@@ -133,12 +133,12 @@ const char* kLoopWat = R"((module
 
 // A task calling `name` on a fresh instance of kLoopWat with JSON arguments.
 Task guestTask(std::string name, json args = json::array()) {
-  return [name, args](const CallOptions& options) -> Result<json> {
+  return [name, args](const RunContext& run) -> Result<json> {
     auto inst = tw::testing::instantiateWat(kLoopWat);
     auto fn = inst->getExport(name);
     const FuncType& type = fn->func->type;
     TW_ASSIGN(std::vector<Value> values, argsFromJson(args, type.params));
-    TW_ASSIGN(std::vector<Value> results, inst->call(*fn->func, values, options));
+    TW_ASSIGN(std::vector<Value> results, inst->call(*fn->func, values, run.callOptions()));
     return resultsToJson(results);
   };
 }

@@ -1,7 +1,8 @@
 // `tensorwasm bench FILE.wasm [--invoke NAME] [--args JSON] [-n N]`: cold and warm latency of
-// one export. Cold: a fresh instantiation (the module compiled once) plus the call. Warm: an
-// instance taken from the service layer's pool, called, and given back (reset included in the
-// next round's wait, not in the measured call). The guest's standard streams are discarded.
+// one export through the service layer's Deployment, the path the server takes. Cold: a new
+// instance (the module compiled once; instantiation and host interfaces included) plus the
+// call. Warm: a pooled invocation, reset of the instance and its host state included. The
+// guest's standard streams are captured and discarded.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -10,10 +11,7 @@
 #include "common.h"
 #include "tensorwasm/cli/app.h"
 #include "tensorwasm/cli/values.h"
-#include "tensorwasm/service/pool.h"
-#include "tensorwasm/wasi/cuda.h"
-#include "tensorwasm/wasi/guest_interfaces.h"
-#include "tensorwasm/wasi/wasi.h"
+#include "tensorwasm/service/deployment.h"
 
 namespace tw::cli {
 namespace {
@@ -25,21 +23,6 @@ struct BenchArgs {
   int iterations = 100;
 };
 
-// A linker with every host interface, its WASI state discarding output.
-Result<Linker> benchLinker(const std::string& file) {
-  WasiConfig wasi;
-  wasi.args.push_back(file);
-  wasi.stdinConfig = WasiStdio::null();
-  wasi.stdoutConfig = WasiStdio::null();
-  wasi.stderrConfig = WasiStdio::null();
-  TW_ASSIGN(auto context, WasiContext::create(std::move(wasi)));
-  Linker linker;
-  linkWasi(linker, context);
-  linkCuda(linker, CudaGuestContext::create(nullptr, {}));
-  linkGuestInterfaces(linker, {nullptr, nullptr});
-  return linker;
-}
-
 std::string percentiles(std::vector<double> us) {
   std::sort(us.begin(), us.end());
   auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))]; };
@@ -49,17 +32,18 @@ std::string percentiles(std::vector<double> us) {
   return text;
 }
 
-// Runs the export once on `inst`; a WASI exit 0 counts as success.
-Result<void> callOnce(Instance& inst, const std::string& name, std::span<const Value> args) {
-  std::optional<Extern> fn = inst.getExport(name);
-  if (!fn || fn->kind != ExternKind::Func) return makeError(ErrorKind::Usage, "no exported function '" + name + "'");
-  auto r = inst.call(*fn->func, args);
-  if (!r.ok() && !(r.error().kind == ErrorKind::Exit && r.error().code == 0)) return r.takeError();
-  return {};
-}
-
 double since(Clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+// The export's results, or its error; a WASI exit 0 counts as success.
+Result<void> succeeded(const Result<service::InvokeOutcome>& r) {
+  if (!r.ok()) return r.error();
+  if (r.value().output.exitCode.value_or(0) != 0) {
+    return makeError(ErrorKind::Exit, "the guest exited with status " +
+                                          std::to_string(*r.value().output.exitCode));
+  }
+  return {};
 }
 
 int runBench(const BenchArgs& a) {
@@ -68,43 +52,40 @@ int runBench(const BenchArgs& a) {
   if (!tier.ok()) return reportTierError(tier.error());
   Result<std::vector<uint8_t>> bytes = readFileBytes(a.file);
   if (!bytes.ok()) return reportError(bytes.error());
-  Engine engine(EngineConfig{}, std::move(tier).value());
-  auto compiled = engine.compile(bytes.value());
+  auto engine = std::make_shared<Engine>(EngineConfig{}, std::move(tier).value());
+  auto compiled = engine->compile(bytes.value());
   if (!compiled.ok()) return reportError(compiled.error());
-  auto factory = [&]() -> Result<service::FreshInstance> {
-    TW_ASSIGN(Linker linker, benchLinker(a.file));
-    TW_ASSIGN(std::shared_ptr<Instance> inst, linker.instantiate(engine, compiled.value()));
-    return service::FreshInstance{std::move(inst), nullptr};
-  };
-  auto probe = factory();
-  if (!probe.ok()) return reportError(probe.error());
-  std::optional<Extern> target = probe.value().instance->getExport(a.invoke);
-  if (!target || target->kind != ExternKind::Func) {
-    return reportError("'" + a.file + "' exports no function '" + a.invoke + "'", kExitUsage);
-  }
-  auto args = parseArgsJson(a.args, target->func->type.params);
-  if (!args.ok()) return reportError(args.error());
+  nlohmann::json args = nlohmann::json::parse(a.args, nullptr, /*allow_exceptions=*/false);
+  if (args.is_discarded()) return reportError("--args is not valid JSON: " + a.args, kExitUsage);
+
+  // The server's path: a deployment of the module (every host interface linked, output
+  // captured and discarded, no GPU) serving invocations from its pool.
+  service::DeploymentConfig config;
+  config.setup.args = {a.file};
+  config.pool = {1, 4};
+  auto deployment = service::Deployment::create(engine, compiled.value(), std::move(config),
+                                                service::TenantQuotas::create(service::TenantTable()));
+  if (!deployment.ok()) return reportError(deployment.error());
+  service::InvokeRequest request{a.invoke, args, {}};
+  service::RunContext run{nullptr, Clock::now() + std::chrono::hours(24)};
+  if (Result<void> r = succeeded(deployment.value()->invoke(request, run)); !r.ok()) return reportError(r.error());
 
   std::vector<double> cold, warm;
   for (int i = 0; i < a.iterations; ++i) {
     Clock::time_point t0 = Clock::now();
-    auto fresh = factory();
-    if (!fresh.ok()) return reportError(fresh.error());
-    if (auto r = callOnce(*fresh.value().instance, a.invoke, args.value()); !r.ok()) return reportError(r.error());
+    auto kept = deployment.value()->keep();
+    if (!kept.ok()) return reportError(kept.error());
+    if (Result<void> r = succeeded(kept.value()->invoke(request, run)); !r.ok()) return reportError(r.error());
     cold.push_back(since(t0));
   }
-  auto pool = service::InstancePool::create(factory, {1, 4});
-  if (!pool.ok()) return reportError(pool.error());
   for (int i = 0; i < a.iterations; ++i) {
     Clock::time_point t0 = Clock::now();
-    auto inst = pool.value()->acquire();
-    if (!inst.ok()) return reportError(inst.error());
-    if (auto r = callOnce(*inst.value(), a.invoke, args.value()); !r.ok()) return reportError(r.error());
+    if (Result<void> r = succeeded(deployment.value()->invoke(request, run)); !r.ok()) return reportError(r.error());
     warm.push_back(since(t0));
   }
   std::cout << a.file << " " << a.invoke << " (" << a.tier << " tier)\n";
   std::cout << "cold (instantiate + call): " << percentiles(cold) << "\n";
-  std::cout << "warm (pooled, reset between calls): " << percentiles(warm) << "\n";
+  std::cout << "warm (pooled: acquire + call + reset): " << percentiles(warm) << "\n";
   return kExitOk;
 }
 

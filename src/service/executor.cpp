@@ -21,6 +21,7 @@ struct Executor::Run {
   std::atomic<bool> interrupt{false};
   std::atomic<Stop> reason{Stop::None};
   std::chrono::milliseconds deadline{0};
+  Clock::time_point deadlineAt;
   Lease lease;  // the tenant's concurrency, held until the run is dropped
 
   void stop(Stop why) {
@@ -96,10 +97,11 @@ std::shared_ptr<Executor::Run> Executor::start(TenantId tenant, std::chrono::mil
   }
   auto run = std::make_shared<Run>();
   run->deadline = deadline;
+  run->deadlineAt = Clock::now() + deadline;
   run->lease = std::move(lease);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    deadlines_.emplace(Clock::now() + deadline, run);
+    deadlines_.emplace(run->deadlineAt, run);
   }
   timerCv_.notify_all();
   return run;
@@ -151,7 +153,7 @@ void Executor::timerLoop() {
 
 Result<json> Executor::execute(Run& run, const Task& task) {
   Result<json> out = run.interrupt.load() ? Result<json>(makeTrap(TrapKind::Interrupted))
-                                          : task(CallOptions{&run.interrupt});
+                                          : task(RunContext{&run.interrupt, run.deadlineAt});
   if (out.ok() || !isTrap(out.error(), TrapKind::Interrupted)) return out;
   switch (run.reason.load()) {
     case Stop::Deadline:

@@ -47,8 +47,7 @@ Result<PooledInstance> InstancePool::acquire() {
 }
 
 void InstancePool::release(FreshInstance fresh) {
-  bool ok = image_->restore(*fresh.instance).ok();
-  if (ok && fresh.resetHost) fresh.resetHost();
+  bool ok = image_->restore(*fresh.instance).ok() && (!fresh.host || fresh.host->reset().ok());
   std::lock_guard<std::mutex> lock(mu_);
   stats_.resets++;
   if (!ok) {

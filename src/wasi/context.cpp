@@ -192,18 +192,14 @@ namespace tw {
 
 using namespace wasi;
 
-Result<std::shared_ptr<WasiContext>> WasiContext::create(WasiConfig config,
-                                                         std::shared_ptr<WasiSystem> system) {
-  auto st = std::make_unique<WasiState>();
-  for (const std::string& kv : config.env) {
-    if (kv.find('=') == std::string::npos) {
-      return makeError(ErrorKind::Usage, "WASI environment entry without '=': " + kv);
-    }
-  }
-  st->system = system ? std::move(system) : hostWasiSystem();
-  st->fds.emplace(0, stdioEntry(config.stdinConfig, 0));
-  st->fds.emplace(1, stdioEntry(config.stdoutConfig, 1));
-  st->fds.emplace(2, stdioEntry(config.stderrConfig, 2));
+namespace {
+
+// The descriptor table right after creation: the three standard streams and every preopen.
+Result<std::map<uint32_t, FdEntry>> initialFds(const WasiConfig& config) {
+  std::map<uint32_t, FdEntry> fds;
+  fds.emplace(0, stdioEntry(config.stdinConfig, 0));
+  fds.emplace(1, stdioEntry(config.stdoutConfig, 1));
+  fds.emplace(2, stdioEntry(config.stderrConfig, 2));
   uint32_t next = 3;
   for (const WasiPreopen& p : config.preopens) {
     int fd = open(p.hostPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -222,14 +218,48 @@ Result<std::shared_ptr<WasiContext>> WasiContext::create(WasiConfig config,
       e.rightsInheriting &= ~rights::Mutating;
     }
     e.preopenPath = p.guestPath.empty() ? p.hostPath : p.guestPath;
-    st->fds.emplace(next++, std::move(e));
+    fds.emplace(next++, std::move(e));
   }
+  return fds;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<WasiContext>> WasiContext::create(WasiConfig config,
+                                                         std::shared_ptr<WasiSystem> system) {
+  auto st = std::make_unique<WasiState>();
+  for (const std::string& kv : config.env) {
+    if (kv.find('=') == std::string::npos) {
+      return makeError(ErrorKind::Usage, "WASI environment entry without '=': " + kv);
+    }
+  }
+  st->system = system ? std::move(system) : hostWasiSystem();
+  TW_ASSIGN(st->fds, initialFds(config));
   st->config = std::move(config);
   return std::shared_ptr<WasiContext>(new WasiContext(std::move(st)));
 }
 
+Result<void> WasiContext::reset() {
+  // Preopens are opened again rather than kept: the guest may have renumbered, closed or
+  // changed the flags of any descriptor, the preopens included.
+  TW_ASSIGN(auto fds, initialFds(state_->config));
+  state_->fds = std::move(fds);
+  clearCapturedOutput();
+  state_->stdinPos = 0;
+  state_->exitCode.reset();
+  return {};
+}
+
 WasiContext::WasiContext(std::unique_ptr<WasiState> state) : state_(std::move(state)) {}
 WasiContext::~WasiContext() = default;
+
+void WasiContext::clearCapturedOutput() {
+  for (WasiCapturedOutput& c : state_->captured) c = WasiCapturedOutput{};
+}
+
+void WasiContext::setInterrupt(const std::atomic<bool>* interrupt) {
+  state_->config.interrupt = interrupt;
+}
 
 const WasiCapturedOutput& WasiContext::capturedStdout() const { return state_->captured[1]; }
 const WasiCapturedOutput& WasiContext::capturedStderr() const { return state_->captured[2]; }

@@ -102,6 +102,9 @@ int64_t launch(CudaGuestContext& cx, HostCall& call, std::span<const Value> a) {
   if (int32_t c = parseArgs(call.memory, u32(a[8]), u32(a[9]), cx, s, args, message); c != kOk) {
     return fail(cx, c, message);
   }
+  if (cx.nearDeadline()) {
+    return fail(cx, kQuotaExceeded, "launch refused: the invocation's deadline is less than 50 ms away");
+  }
   Result<void> r = s->launch(kernel, dims, args);
   if (!r.ok()) return fail(cx, r.error());
   return kOk;

@@ -10,6 +10,8 @@ using Clock = std::chrono::steady_clock;
 
 SchedulerContext::SchedulerContext(SchedulerConfig config) : config_(std::move(config)) {}
 
+void SchedulerContext::begin(SchedulerConfig config) { config_ = std::move(config); }
+
 Clock::time_point SchedulerContext::now() const {
   return config_.clock ? config_.clock() : Clock::now();
 }

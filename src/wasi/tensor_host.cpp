@@ -126,6 +126,14 @@ void ChunkPump::finish() {
 
 TensorStreamContext::TensorStreamContext(TensorConfig config) : config_(std::move(config)) {}
 
+void TensorStreamContext::begin(TensorConfig config) {
+  config_ = std::move(config);
+  inputPos_ = requestPos_ = 0;
+  emitted_ = 0;
+  sinkGone_ = false;
+  usage_.reset();
+}
+
 bool TensorStreamContext::disconnected() const {
   return sinkGone_ || (config_.queue && config_.queue->disconnected());
 }

@@ -21,6 +21,7 @@ namespace tw::service {
   X(Cancelled, Trap, "cancelled")                                     \
   X(JobNotFound, Usage, "not_found")                                  \
   X(JobFinished, Usage, "job_finished")                               \
+  X(MissingExport, Usage, "missing_export")                           \
   X(InvalidArgs, Usage, "invalid_args")                               \
   X(TooManyArgs, Usage, "too_many_args")                              \
   X(UnsupportedResultType, Usage, "unsupported_result_type")          \

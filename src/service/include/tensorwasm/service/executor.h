@@ -1,12 +1,14 @@
 // The executor: invocations on a fixed pool of worker threads, each bounded by a deadline that
 // the engine enforces through CallOptions::interrupt (polled at function entries and loop
 // back-edges on every tier), and asynchronous jobs with status, cancellation and expiry.
-// A task is any callable that runs guest code with the given CallOptions and returns the
-// API's JSON result; the executor knows nothing of modules or HTTP. Concurrency is a tenant
+// A task is any callable that runs guest code under the given RunContext (the interrupt flag
+// the engine polls and the deadline, which wasi:scheduler verdicts and GPU launch admission
+// read) and returns the API's JSON result; the executor knows nothing of modules or HTTP. Concurrency is a tenant
 // quota, taken when the work is accepted (queued or running) and returned when it ends.
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -27,7 +29,14 @@
 
 namespace tw::service {
 
-using Task = std::function<Result<nlohmann::json>(const CallOptions&)>;
+// What one run of a task is bounded by.
+struct RunContext {
+  const std::atomic<bool>* interrupt = nullptr;  // raised at the deadline or on cancellation
+  std::chrono::steady_clock::time_point deadline;
+  CallOptions callOptions() const { return CallOptions{interrupt}; }
+};
+
+using Task = std::function<Result<nlohmann::json>(const RunContext&)>;
 
 enum class JobStatus : uint8_t { Pending, Running, Completed, Failed, Cancelled };
 const char* jobStatusName(JobStatus status);  // "pending", "running", ...

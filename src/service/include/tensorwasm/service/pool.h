@@ -18,9 +18,17 @@
 
 namespace tw::service {
 
+// The host state linked to one instance (WASI descriptors, GPU buffers, ...).
+class InstanceHost {
+ public:
+  virtual ~InstanceHost() = default;
+  // Back to the state right after instantiation; an error drops the instance from the pool.
+  virtual Result<void> reset() = 0;
+};
+
 struct FreshInstance {
   std::shared_ptr<Instance> instance;
-  std::function<void()> resetHost;  // returns the host state linked to the instance to new
+  std::shared_ptr<InstanceHost> host;  // may be null: no host state to reset
 };
 
 class InstancePool;
@@ -34,6 +42,7 @@ class PooledInstance {
   ~PooledInstance();
   Instance& operator*() const { return *fresh_.instance; }
   Instance* operator->() const { return fresh_.instance.get(); }
+  InstanceHost* host() const { return fresh_.host.get(); }
 
  private:
   friend class InstancePool;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,8 @@ struct CudaLimits {
   static constexpr uint32_t kMaxArgRecords = 128;
   static constexpr uint32_t kMaxArgBytes = 4096;
   static constexpr size_t kMaxErrorMessage = 512;
+  // A launch with this little time left before the invocation's deadline is refused (-6).
+  static constexpr std::chrono::milliseconds kAdmissionMargin{50};
 };
 
 struct CudaGuestConfig {
@@ -67,6 +70,18 @@ class CudaGuestContext {
   // The instance's session, opened on first use (NotAvailable without a GPU).
   Result<gpu::GpuSession*> session();
   gpu::GpuSession* existingSession() { return session_.get(); }
+
+  // The running invocation's deadline (none: unbounded). Launches are admitted only while
+  // more than CudaLimits::kAdmissionMargin is left, so work that cannot finish in time is not
+  // queued on a GPU shared with other tenants.
+  void setDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    deadline_ = deadline;
+  }
+  // True when a launch now would start within the admission margin of the deadline.
+  bool nearDeadline() const {
+    return deadline_ &&
+           std::chrono::steady_clock::now() + CudaLimits::kAdmissionMargin >= *deadline_;
+  }
 
   // End of an invocation: syncs the stream; unless `keep`, frees every buffer and kernel and
   // closes the session, and old ids stop working.
@@ -95,6 +110,7 @@ class CudaGuestContext {
   std::string lastError_;
   uint32_t serial_ = 0;
   std::vector<gpu::KernelArg> args_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 // The longest prefix of `text` of at most `max` bytes that ends on a UTF-8 boundary.

@@ -6,8 +6,9 @@
 //
 // The clock is injectable so tests can move time by hand.
 //
-// Thread-safety: a SchedulerContext is immutable after construction and may be shared; the
-// clock function must be callable from the thread running the guest.
+// Thread-safety: a SchedulerContext is read by the thread running its guest; begin() re-arms
+// it between invocations (never during one). The clock function must be callable from the
+// thread running the guest.
 #pragma once
 
 #include <atomic>
@@ -47,6 +48,8 @@ struct SchedulerConfig {
 class SchedulerContext {
  public:
   explicit SchedulerContext(SchedulerConfig config);
+  // The next invocation's deadline and interrupt flag (a pooled instance's linked context).
+  void begin(SchedulerConfig config);
 
   // What `yield` returns: scheduler::kContinue, kDeadlineNear or kStop.
   int32_t yieldVerdict() const;

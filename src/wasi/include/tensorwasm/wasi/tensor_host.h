@@ -130,10 +130,13 @@ struct TensorConfig {
   std::optional<SteadyTime> deadline;
 };
 
-// One invocation's wasi:tensor state.
+// One invocation's wasi:tensor state (begin() re-arms it for the next one).
 class TensorStreamContext {
  public:
   explicit TensorStreamContext(TensorConfig config);
+  // Starts another invocation on the same linked context (a pooled instance): new input,
+  // request and stream; read positions, usage and the emitted count start over.
+  void begin(TensorConfig config);
 
   bool streaming() const { return config_.sink || config_.queue; }
   // emit-chunk after the pointer check: 0, -1, -2 (over the chunk or invocation cap) or -3.

@@ -116,8 +116,18 @@ class WasiContext {
   // What a Capture stdout (fd 1) or stderr (fd 2) received so far; empty for other kinds.
   const WasiCapturedOutput& capturedStdout() const;
   const WasiCapturedOutput& capturedStderr() const;
+  // Empties both capture buffers (an instance kept across invocations reports each one's own).
+  void clearCapturedOutput();
   // The status passed to proc_exit, once the guest has called it.
   std::optional<int32_t> exitCode() const;
+  // Returns to the state right after create(): every descriptor the guest opened is closed,
+  // the standard streams and preopens are as configured again (preopens reopened), captured
+  // output, the stdin position and the exit status are cleared. An Io error when a preopen
+  // can no longer be opened (the context then keeps its previous table).
+  Result<void> reset();
+  // The flag that ends a poll_oneoff sleep from now on (WasiConfig::interrupt); an instance
+  // serving many invocations gets each one's flag.
+  void setInterrupt(const std::atomic<bool>* interrupt);
 
   // Internal state, for the call implementations.
   wasi::WasiState& state() { return *state_; }
