@@ -11,6 +11,7 @@
 #include "tensorwasm/exec/interpreter.h"
 #include "tensorwasm/service/deployment.h"
 #include "tensorwasm/service/errors.h"
+#include "tensorwasm/service/guest_snapshot.h"
 #include "test_wat.h"
 
 namespace {
@@ -35,6 +36,8 @@ std::string guestWat() {
   (import "wasi:cuda/host@0.2.0" "wasi_cuda_mem_free" (func $free (param i64) (result i32)))
   (import "wasi:cuda/host@0.2.0" "wasi_cuda_load_ptx" (func $load_ptx (param i32 i32 i32 i32) (result i64)))
   (import "wasi:cuda/host@0.2.0" "wasi_cuda_launch" (func $launch (param i64 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi:cuda/host@0.2.0" "wasi_cuda_memcpy_htod" (func $htod (param i64 i64 i32 i32) (result i32)))
+  (import "wasi:cuda/host@0.2.0" "wasi_cuda_memcpy_dtoh" (func $dtoh (param i32 i64 i64 i32) (result i32)))
   (import "wasi:tensor/host" "input-len" (func $input_len (result i32)))
   (memory (export "memory") 1)
   (global $g (mut i32) (i32.const 0))
@@ -74,6 +77,17 @@ std::string guestWat() {
   (func (export "remaining") (result i32) (call $remaining))
   (func (export "alloc") (result i64) (call $alloc (i64.const 256)))
   (func (export "free") (param i64) (result i32) (call $free (local.get 0)))
+  ;; A 256-byte buffer holding the five bytes "f.txt" at offset 8; returns its handle.
+  (func (export "alloc_filled") (result i64) (local $b i64)
+    (local.set $b (call $alloc (i64.const 256)))
+    (drop (call $htod (local.get $b) (i64.const 8) (i32.const 100) (i32.const 5)))
+    (local.get $b))
+  ;; The five bytes at offset 8 of buffer $b, read back through memory, as one i64, or the
+  ;; error code.
+  (func (export "read_back") (param $b i64) (result i64) (local $rc i32)
+    (i64.store (i32.const 700) (i64.const 0))
+    (local.set $rc (call $dtoh (i32.const 700) (local.get $b) (i64.const 8) (i32.const 5)))
+    (if (result i64) (local.get $rc) (then (i64.extend_i32_s (local.get $rc))) (else (i64.load (i32.const 700)))))
   (func $kernel (result i64)
     (call $load_ptx (i32.const 300) (i32.const )" + std::to_string(kPtx.size()) + R"() (i32.const 400) (i32.const 5)))
   (func $launch1 (param i64) (result i32)
@@ -239,6 +253,62 @@ TEST(ServiceDeployment, SchedulerAndGpuAdmissionFollowTheExecutorsDeadline) {
 
   EXPECT_EQ(first(ex.invoke(0, 5s, task("launch_now")).value()), 0) << "far from the deadline";
   EXPECT_EQ(first(ex.invoke(0, 200ms, task("launch_late")).value()), -6) << "refused near it";
+}
+
+// Capture a kept instance holding a filled device buffer, restore it into another instance:
+// the guest's old handle reaches an identical copy.
+void expectGpuSnapshotRoundTrip(std::shared_ptr<gpu::GpuRuntime> gpu) {
+  Fixture fx;
+  auto d = fx.deploy(0, gpu);
+  ASSERT_TRUE(d.ok());
+  auto original = d.value()->keep().value();
+  auto run = [&](KeptInstance& k, const char* name, json args = json::array()) {
+    auto r = k.invoke(InvokeRequest{name, std::move(args), {}}, unbounded());
+    EXPECT_TRUE(r.ok()) << name << ": " << (r.ok() ? "" : r.error().describe());
+    return r.ok() ? first(r.value().result) : INT64_MIN;
+  };
+  int64_t buffer = run(*original, "alloc_filled");
+  ASSERT_GE(buffer, 0);
+  int64_t expected = run(*original, "read_back", json::array({buffer}));
+  EXPECT_EQ(expected, 0x7478742e66) << "\"f.txt\" little-endian";
+  run(*original, "dirty");
+
+  snapshot::CaptureOptions options;
+  auto payload = captureGuest(original->instance(), original->host().cuda(), options);
+  ASSERT_TRUE(payload.ok()) << payload.error().describe();
+  auto snap = snapshot::Snapshot::parse(payload.value());
+  ASSERT_TRUE(snap.ok()) << snap.error().describe();
+  ASSERT_EQ(snap.value().gpuBuffers().size(), 1u);
+  EXPECT_EQ(snap.value().gpuBuffers()[0].handle, static_cast<uint64_t>(buffer));
+  EXPECT_EQ(snap.value().gpuBuffers()[0].contents.size(), 256u);
+
+  auto restored = d.value()->keep().value();
+  auto done = restoreGuest(snap.value(), restored->instance(), restored->host().cuda());
+  ASSERT_TRUE(done.ok()) << done.error().describe();
+  EXPECT_EQ(run(*restored, "read_back", json::array({buffer})), expected) << "the old handle reaches the copy";
+  EXPECT_EQ(run(*restored, "dirty"), 1001001) << "and the instance state came along";
+  int64_t fresh = run(*restored, "alloc_filled");
+  EXPECT_NE(fresh, buffer) << "new handles never collide with restored ones";
+  EXPECT_EQ(run(*restored, "read_back", json::array({fresh})), expected);
+  EXPECT_EQ(run(*restored, "free", json::array({buffer})), 0);
+  EXPECT_EQ(run(*restored, "read_back", json::array({buffer})), -11) << "freed";
+
+  // Without a GPU the buffers cannot come back: a named refusal, not a guest without them.
+  Fixture noGpu;
+  auto plain = noGpu.deploy(0, nullptr);
+  auto target = plain.value()->keep().value();
+  auto refused = restoreGuest(snap.value(), target->instance(), target->host().cuda());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(snapshot::snapshotErrc(refused.error()), snapshot::SnapshotErrc::GpuStateUnavailable)
+      << refused.error().describe();
+}
+
+TEST(ServiceDeployment, SnapshotsCarryGpuBuffersUnderTheGuestsHandles) { expectGpuSnapshotRoundTrip(fakeGpu()); }
+
+TEST(ServiceDeployment, SnapshotsCarryRealGpuBuffers) {
+  auto gpu = gpu::GpuRuntime::process();
+  if (!gpu->available()) GTEST_SKIP() << "no GPU: " << gpu->unavailableReason();
+  expectGpuSnapshotRoundTrip(gpu);
 }
 
 TEST(ServiceDeployment, GpuFollowsTheTenant) {

@@ -185,13 +185,13 @@ int runRun(const RunArgs& a) {
   if (!instance.ok()) return reportError(instance.error());
   Instance& inst = *instance.value();
   if (restorePoint) {
-    Result<void> restored = restoreRun(*restorePoint, inst);
+    Result<void> restored = restoreRun(*restorePoint, inst, *cuda);
     if (!restored.ok()) return reportError(restored.error());
   }
   auto saveSnapshot = [&]() -> int {
     if (a.snapshot.save.empty()) return kExitOk;
     Result<void> saved =
-        saveRunSnapshot(inst, a.snapshot, restorePoint ? &*restorePoint : nullptr, cuda->existingSession());
+        saveRunSnapshot(inst, a.snapshot, restorePoint ? &*restorePoint : nullptr, *cuda);
     return saved.ok() ? kExitOk : reportError(saved.error());
   };
 

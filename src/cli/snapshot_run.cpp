@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common.h"
+#include "tensorwasm/service/guest_snapshot.h"
 #include "tensorwasm/snapshot/files.h"
 
 namespace tw::cli {
@@ -70,20 +71,12 @@ Result<RestorePoint> loadRestorePoint(const RunSnapshotFlags& flags, const std::
   return RestorePoint{std::move(snap), std::move(module)};
 }
 
-Result<void> restoreRun(const RestorePoint& point, Instance& fresh) {
-  if (!point.snapshot.gpuBuffers().empty()) {
-    return snapshot::snapshotError(snapshot::SnapshotErrc::GpuStateUnavailable,
-                                   "the snapshot holds GPU buffers, which `run` cannot recreate");
-  }
-  return snapshot::restoreSnapshot(point.snapshot, fresh);
+Result<void> restoreRun(const RestorePoint& point, Instance& fresh, CudaGuestContext& cuda) {
+  return service::restoreGuest(point.snapshot, fresh, cuda);
 }
 
 Result<void> saveRunSnapshot(const Instance& instance, const RunSnapshotFlags& flags,
-                             const RestorePoint* restoredFrom, const gpu::GpuSession* gpu) {
-  if (gpu && gpu->bufferCount() > 0) {
-    return snapshot::snapshotError(snapshot::SnapshotErrc::GpuStateUnavailable,
-                                   "the guest holds GPU buffers, which `run --save-snapshot` does not capture");
-  }
+                             const RestorePoint* restoredFrom, CudaGuestContext& cuda) {
   TW_ASSIGN(storage::Key key, keyFor(flags));
   snapshot::CaptureOptions options;
   options.tenantId = flags.tenant;
@@ -91,7 +84,7 @@ Result<void> saveRunSnapshot(const Instance& instance, const RunSnapshotFlags& f
   options.sequenceNo = restoredFrom ? restoredFrom->snapshot.meta().sequenceNo + 1 : 0;
   options.nonce = snapshot::randomId();
   options.embedModule = true;
-  TW_ASSIGN(std::vector<uint8_t> payload, snapshot::captureSnapshot(instance, options));
+  TW_ASSIGN(std::vector<uint8_t> payload, service::captureGuest(instance, cuda, options));
   TW_ASSIGN(std::vector<uint8_t> file, snapshot::sealSnapshotFile(payload, key));
   return writeFileAtomically(flags.save, file);
 }

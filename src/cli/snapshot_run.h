@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tensorwasm/gpu/gpu.h"
 #include "tensorwasm/runtime/instance.h"
 #include "tensorwasm/snapshot/snapshot.h"
+#include "tensorwasm/wasi/cuda.h"
 
 namespace tw::cli {
 
@@ -33,14 +33,14 @@ struct RestorePoint {
 // else from the store. Checks the tenant before anything else is done with it.
 Result<RestorePoint> loadRestorePoint(const RunSnapshotFlags& flags, const std::string& moduleFile);
 
-// Puts the snapshot's state into `fresh` (instantiated from point.module, not yet called).
-Result<void> restoreRun(const RestorePoint& point, Instance& fresh);
+// Puts the snapshot's state into `fresh` (instantiated from point.module, not yet called) and
+// its GPU buffers into the guest's wasi:cuda context.
+Result<void> restoreRun(const RestorePoint& point, Instance& fresh, CudaGuestContext& cuda);
 
 // Writes `flags.save`. A run that was restored continues its snapshot's history (same
-// instance id, next sequence number); any other run starts a new one. `gpu`: the guest's GPU
-// session, if it opened one; `run` does not capture device buffers yet, so a guest holding
-// any is refused (GpuStateUnavailable) rather than snapshotted without them.
+// instance id, next sequence number); any other run starts a new one. The guest's live GPU
+// buffers are captured with it.
 Result<void> saveRunSnapshot(const Instance& instance, const RunSnapshotFlags& flags,
-                             const RestorePoint* restoredFrom, const gpu::GpuSession* gpu);
+                             const RestorePoint* restoredFrom, CudaGuestContext& cuda);
 
 }  // namespace tw::cli

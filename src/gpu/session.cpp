@@ -78,6 +78,14 @@ int GpuSession::device() const { return impl_->dev->ordinal; }
 const std::string& GpuSession::tenant() const { return impl_->config.tenant; }
 size_t GpuSession::kernelCount() const { return impl_->liveKernels; }
 size_t GpuSession::bufferCount() const { return impl_->buffers.size(); }
+
+std::vector<BufferId> GpuSession::bufferIds() const {
+  std::vector<BufferId> ids;
+  ids.reserve(impl_->buffers.size());
+  for (const auto& [id, slot] : impl_->buffers) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 uint64_t GpuSession::ptxBytes() const { return impl_->ptxBytes; }
 const SessionStats& GpuSession::stats() const { return impl_->stats; }
 

@@ -107,7 +107,7 @@ int32_t parseArgs(const Memory* memory, uint32_t ptr, uint32_t len, const CudaGu
         int64_t handle = static_cast<int64_t>(readLe<uint64_t>(v));
         uint64_t off = readLe<uint64_t>(v + 8);
         uint32_t local = 0;
-        if (!session || !cx.decodeId(handle, local)) {
+        if (!session || !cx.decodeBuffer(handle, local)) {
           message = "unknown buffer handle in record " + std::to_string(out.size());
           return kInvalidBuffer;
         }

@@ -69,7 +69,60 @@ void CudaGuestContext::endInvocation(bool keep) {
   (void)session_->sync();
   if (keep) return;
   session_.reset();  // frees buffers and kernels, destroys the stream
+  restored_.clear();
   serial_ = nextSerial();
+}
+
+bool CudaGuestContext::decodeBuffer(int64_t handle, uint32_t& local) const {
+  if (auto it = restored_.find(handle); it != restored_.end()) {
+    local = it->second;
+    return true;
+  }
+  return decodeId(handle, local);
+}
+
+Result<std::vector<CudaBufferState>> CudaGuestContext::saveBuffers() {
+  std::vector<CudaBufferState> out;
+  if (!session_) return out;
+  TW_TRY(session_->sync());
+  std::unordered_map<uint32_t, int64_t> handleOf;
+  for (const auto& [handle, local] : restored_) handleOf[local] = handle;
+  for (gpu::BufferId id : session_->bufferIds()) {
+    TW_ASSIGN(uint64_t size, session_->bufferSize(id));
+    CudaBufferState b;
+    auto restored = handleOf.find(id);
+    b.handle = restored != handleOf.end() ? restored->second : encodeId(id);
+    b.contents.resize(size);
+    TW_TRY(session_->copyToHost(b.contents.data(), id, 0, size));
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Result<void> CudaGuestContext::restoreBuffers(std::span<const CudaBufferState> buffers) {
+  if (buffers.empty()) return {};
+  std::unordered_map<int64_t, uint32_t> restored;
+  bool serialTaken = false;
+  for (const CudaBufferState& b : buffers) {
+    if (restored.count(b.handle) || restored_.count(b.handle)) {
+      return makeError(ErrorKind::Invalid, "GPU buffer handle " + std::to_string(b.handle) + " appears twice");
+    }
+    restored[b.handle] = 0;
+    serialTaken |= static_cast<uint64_t>(b.handle) >> 32 == serial_;
+  }
+  // New handles must never equal a restored one: take a serial none of them carries.
+  while (serialTaken) {
+    serial_ = nextSerial();
+    serialTaken = false;
+    for (const CudaBufferState& b : buffers) serialTaken |= static_cast<uint64_t>(b.handle) >> 32 == serial_;
+  }
+  TW_ASSIGN(gpu::GpuSession* s, session());
+  for (const CudaBufferState& b : buffers) {
+    TW_ASSIGN(gpu::BufferId id, s->alloc(b.contents.size()));
+    restored_[b.handle] = id;
+    TW_TRY(s->copyToDevice(id, 0, b.contents.data(), b.contents.size()));
+  }
+  return {};
 }
 
 void CudaGuestContext::setLastError(std::string_view message) {

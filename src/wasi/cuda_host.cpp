@@ -134,7 +134,7 @@ int64_t memAlloc(CudaGuestContext& cx, HostCall&, std::span<const Value> a) {
 // The session and local buffer id for a guest handle, or a -11 code.
 gpu::GpuSession* bufferOr(CudaGuestContext& cx, int64_t handle, uint32_t& local, int32_t& code) {
   gpu::GpuSession* s = cx.existingSession();
-  if (!s || !cx.decodeId(handle, local)) {
+  if (!s || !cx.decodeBuffer(handle, local)) {
     code = fail(cx, kInvalidBuffer, "unknown buffer handle");
     return nullptr;
   }

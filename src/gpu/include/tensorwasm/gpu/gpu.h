@@ -164,6 +164,8 @@ class GpuSession {
   Result<void> free(BufferId id);
   // Buffers allocated and not freed (those a reset lost included).
   size_t bufferCount() const;
+  // Their ids, ascending.
+  std::vector<BufferId> bufferIds() const;
   // The size of a live buffer; InvalidBuffer (message "device reset" after a reset).
   Result<uint64_t> bufferSize(BufferId id) const;
   // Synchronous copies (they wait for the session's earlier work).

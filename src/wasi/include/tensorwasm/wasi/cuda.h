@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,12 @@ struct CudaLimits {
   static constexpr size_t kMaxErrorMessage = 512;
   // A launch with this little time left before the invocation's deadline is refused (-6).
   static constexpr std::chrono::milliseconds kAdmissionMargin{50};
+};
+
+// One device buffer as a snapshot records it: the handle the guest knows and its contents.
+struct CudaBufferState {
+  int64_t handle = 0;
+  std::vector<uint8_t> contents;
 };
 
 struct CudaGuestConfig {
@@ -87,6 +95,17 @@ class CudaGuestContext {
   // closes the session, and old ids stop working.
   void endInvocation(bool keep);
 
+  // Every live device buffer with its contents (after the stream's work completed), for a
+  // snapshot. Kernels are not included: a restored guest loads them again.
+  Result<std::vector<CudaBufferState>> saveBuffers();
+  // Recreates `buffers` (from saveBuffers, possibly in another process) so the guest's old
+  // handles reach them. Invalid when a handle repeats; the GPU layer's errors otherwise (cap,
+  // no GPU). Call on a context whose guest has not allocated yet.
+  Result<void> restoreBuffers(std::span<const CudaBufferState> buffers);
+
+  // The local buffer id behind a guest handle: one this context issued, or one restored.
+  bool decodeBuffer(int64_t handle, uint32_t& local) const;
+
   // Last error message (at most 512 bytes, cut on a UTF-8 boundary).
   void setLastError(std::string_view message);
   const std::string& lastError() const { return lastError_; }
@@ -111,6 +130,8 @@ class CudaGuestContext {
   uint32_t serial_ = 0;
   std::vector<gpu::KernelArg> args_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  // Handles of restored buffers (issued by another context) and their local ids.
+  std::unordered_map<int64_t, uint32_t> restored_;
 };
 
 // The longest prefix of `text` of at most `max` bytes that ends on a UTF-8 boundary.
