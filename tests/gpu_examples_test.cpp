@@ -70,11 +70,6 @@ fs::path examplesDir() {
   return TW_EXAMPLES_DIR;
 }
 
-fs::path cliPath() {
-  if (const char* env = std::getenv("TENSORWASM"); env && *env) return env;
-  return fs::path(TW_EXAMPLES_DIR).parent_path() / "src" / "cli" / "tensorwasm";
-}
-
 struct Example {
   const char* wasm;
   std::vector<std::string> args;          // on the GPU
@@ -94,7 +89,7 @@ const std::vector<Example>& examples() {
 class GpuExamples : public ::testing::TestWithParam<Example> {
  protected:
   void SetUp() override {
-    cli_ = cliPath();
+    cli_ = tw::testing::tensorwasmBinary();
     wasm_ = examplesDir() / GetParam().wasm;
     if (!fs::exists(cli_)) GTEST_SKIP() << "CLI not built at " << cli_;
     if (!fs::exists(wasm_)) GTEST_SKIP() << "example not built: " << wasm_;

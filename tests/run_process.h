@@ -1,5 +1,5 @@
 // Test helper: runs a command line (argv, each argument shell-quoted) and captures its exit
-// code, stdout and stderr; finds Node.js for the differential tests.
+// code, stdout and stderr; finds Node.js for the differential tests and the tensorwasm binary.
 #pragma once
 
 #include <sys/wait.h>
@@ -21,6 +21,13 @@ struct RunResult {
   std::string out;
   std::string err;
 };
+
+// The tensorwasm executable under test: $TENSORWASM (set by the GPU bundle, whose binaries
+// live elsewhere than the build tree), else the one this build made.
+inline std::string tensorwasmBinary() {
+  if (const char* env = std::getenv("TENSORWASM"); env && *env) return env;
+  return TW_TENSORWASM_BIN;
+}
 
 inline std::string shellQuote(const std::string& s) {
   std::string q = "'";

@@ -117,6 +117,28 @@ TEST(ServiceValues, ArgumentsFollowTheSignature) {
   EXPECT_TRUE(argsFromJson(json(), std::span<const ValType>()).ok()) << "no args for a nullary export";
 }
 
+TEST(ServiceValues, TheCommandLineSyntaxIsASuperset) {
+  ValType sig[] = {ValType::I32, ValType::I64, ValType::F32, ValType::ExternRef};
+  json spelled = json::parse(R"(["0x10", "1_000", "-inf", null])");
+  auto api = argsFromJson(spelled, sig);
+  ASSERT_FALSE(api.ok());
+  EXPECT_NE(api.error().message.find("argument 0"), std::string::npos) << "hex is not API syntax";
+  auto cli = argsFromJson(spelled, sig, ArgSyntax::Command);
+  ASSERT_TRUE(cli.ok()) << cli.error().message;
+  EXPECT_EQ(cli.value()[0].v.i32, 16u);
+  EXPECT_EQ(cli.value()[1].v.i64, 1000u);
+  EXPECT_TRUE(std::isinf(cli.value()[2].v.f32) && cli.value()[2].v.f32 < 0);
+  EXPECT_EQ(cli.value()[3].v.ref, nullptr);
+  ValType ref[] = {ValType::FuncRef};
+  EXPECT_TRUE(isServiceError(argsFromJson(json::parse("[null]"), ref).error(), ServiceErrc::InvalidArgs));
+  EXPECT_TRUE(isServiceError(argsFromJson(json::parse("[1]"), ref, ArgSyntax::Command).error(),
+                             ServiceErrc::InvalidArgs));
+  ValType i32[] = {ValType::I32};
+  for (const char* bad : {"[\"0x\"]", "[\"_\"]", "[\"0x1_0000_0000\"]", "[\"inf\"]"}) {
+    EXPECT_FALSE(argsFromJson(json::parse(bad), i32, ArgSyntax::Command).ok()) << bad;
+  }
+}
+
 TEST(ServiceValues, ResultsAsTheApiWritesThem) {
   EXPECT_EQ(resultsToJson({}).value(), json("ok"));
   Value vals[] = {Value::i32(0xFFFFFFFFu), Value::i64(uint64_t{1} << 53), Value::i64((uint64_t{1} << 53) + 1),

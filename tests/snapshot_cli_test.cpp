@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 RunResult tensorwasm(std::vector<std::string> args) {
-  args.insert(args.begin(), TW_TENSORWASM_BIN);
+  args.insert(args.begin(), tw::testing::tensorwasmBinary());
   return tw::testing::runShell(args);
 }
 

@@ -19,8 +19,21 @@ namespace tw::service {
 
 inline constexpr size_t kMaxArgs = 256;
 
-// `args` must be a JSON array (or null for no arguments) matching `params`.
-Result<std::vector<Value>> argsFromJson(const nlohmann::json& args, std::span<const ValType> params);
+// How an argument may be spelled.
+enum class ArgSyntax : uint8_t {
+  // http-api.md exactly: integers as JSON numbers or decimal strings, floats as JSON numbers or
+  // "NaN", "Infinity", "-Infinity"; references cannot be passed.
+  Api,
+  // The command line's --args, a superset: also hex integer strings ("0x10") and '_' digit
+  // separators, floats as numeric strings and "nan", "-nan", "inf", "-inf", "infinity", and
+  // null for a reference parameter.
+  Command,
+};
+
+// `args` must be a JSON array (or null for no arguments) matching `params`. InvalidArgs (kind
+// Usage) names the argument and what was wrong; TooManyArgs past kMaxArgs.
+Result<std::vector<Value>> argsFromJson(const nlohmann::json& args, std::span<const ValType> params,
+                                        ArgSyntax syntax = ArgSyntax::Api);
 // The results as the API reports them: "ok", or an array of values.
 Result<nlohmann::json> resultsToJson(std::span<const Value> results);
 
