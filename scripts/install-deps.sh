@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev
   libssl-dev libzstd-dev
+  libboost1.81-dev libsqlite3-dev curl
 )
 
 missing=()

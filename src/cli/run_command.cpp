@@ -15,7 +15,7 @@
 #include "common.h"
 #include "snapshot_run.h"
 #include "tensorwasm/cli/app.h"
-#include "tensorwasm/cli/units.h"
+#include "tensorwasm/support/units.h"
 #include "tensorwasm/cli/values.h"
 #include "tensorwasm/wasi/guest_interfaces.h"
 #include "tensorwasm/wasi/cuda.h"

@@ -6,7 +6,7 @@
 
 #include "common.h"
 #include "tensorwasm/cli/app.h"
-#include "tensorwasm/cli/units.h"
+#include "tensorwasm/support/units.h"
 #include "tensorwasm/cli/wast.h"
 
 namespace tw::cli {

@@ -95,6 +95,18 @@ Result<FreshInstance> Deployment::makeInstance() {
   return FreshInstance{std::move(inst), std::move(served)};
 }
 
+Result<void> Deployment::validate(const InvokeRequest& request) const {
+  const Module& m = module_->module();
+  std::string name = request.exportName.empty() ? "_start" : request.exportName;
+  for (const Export& e : m.exports) {
+    if (e.name != name || e.kind != ExternKind::Func) continue;
+    const FuncType& type = m.types[m.funcs[e.index].value];
+    TW_ASSIGN(std::vector<Value> args, argsFromJson(request.args, type.params));
+    return {};
+  }
+  return serviceError(ServiceErrc::MissingExport, "the module exports no function '" + name + "'");
+}
+
 Result<InvokeOutcome> Deployment::invoke(InvokeRequest request, const RunContext& run) {
   TW_ASSIGN(PooledInstance pooled, pool_->acquire());
   GuestHost& guest = *static_cast<Served*>(pooled.host())->guest;

@@ -5,11 +5,10 @@
 #include "tensorwasm/service/executor.h"
 
 #include <atomic>
-#include <cstdio>
-#include <random>
 
 #include "tensorwasm/runtime/trap.h"
 #include "tensorwasm/service/errors.h"
+#include "tensorwasm/support/uuid.h"
 
 namespace tw::service {
 
@@ -42,18 +41,6 @@ namespace {
 int64_t unixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string newJobId() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & ~0xF000ull) | 0x4000ull;             // version 4
-  lo = (lo & ~(3ull << 62)) | (2ull << 62);       // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", uint32_t(hi >> 32),
-                unsigned((hi >> 16) & 0xFFFF), unsigned(hi & 0xFFFF), unsigned(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return text;
 }
 
 }  // namespace
@@ -168,25 +155,32 @@ Result<json> Executor::execute(Run& run, const Task& task) {
   return out;
 }
 
-Result<json> Executor::invoke(TenantId tenant, std::chrono::milliseconds deadline, Task task) {
+Result<void> Executor::invokeAsync(TenantId tenant, std::chrono::milliseconds deadline, Task task,
+                                   Done done) {
   TW_ASSIGN(Lease lease, quotas_->acquire(tenant, Resource::Concurrent));
   std::shared_ptr<Run> run = start(tenant, deadline, std::move(lease));
-  struct Done {
+  return enqueue([run, task = std::move(task), done = std::move(done)] {
+    Result<json> out = execute(*run, task);
+    run->lease.release();
+    done(std::move(out));
+  });
+}
+
+Result<json> Executor::invoke(TenantId tenant, std::chrono::milliseconds deadline, Task task) {
+  struct Waiter {
     std::mutex mu;
     std::condition_variable cv;
     std::optional<Result<json>> out;
   };
-  auto done = std::make_shared<Done>();
-  TW_TRY(enqueue([run, done, task = std::move(task)] {
-    Result<json> out = execute(*run, task);
-    run->lease.release();
-    std::lock_guard<std::mutex> lock(done->mu);
-    done->out.emplace(std::move(out));
-    done->cv.notify_all();
+  auto waiter = std::make_shared<Waiter>();
+  TW_TRY(invokeAsync(tenant, deadline, std::move(task), [waiter](Result<json> out) {
+    std::lock_guard<std::mutex> lock(waiter->mu);
+    waiter->out.emplace(std::move(out));
+    waiter->cv.notify_all();
   }));
-  std::unique_lock<std::mutex> lock(done->mu);
-  done->cv.wait(lock, [&] { return done->out.has_value(); });
-  return std::move(*done->out);
+  std::unique_lock<std::mutex> lock(waiter->mu);
+  waiter->cv.wait(lock, [&] { return waiter->out.has_value(); });
+  return std::move(*waiter->out);
 }
 
 void Executor::finish(Job& job, Result<json> outcome) {
@@ -209,7 +203,7 @@ Result<std::string> Executor::submit(TenantId tenant, std::string functionId,
   expireJobs();
   TW_ASSIGN(Lease lease, quotas_->acquire(tenant, Resource::Concurrent));
   auto job = std::make_shared<Job>();
-  job->view.id = newJobId();
+  job->view.id = randomUuid();
   job->view.functionId = std::move(functionId);
   job->view.tenant = tenant;
   job->view.createdUnixMs = unixMs();

@@ -60,6 +60,9 @@ class Deployment : public std::enable_shared_from_this<Deployment> {
   // the call; the guest's trap (or the executor's deadline) as an error; a proc_exit is a
   // completed run whose exit code is in the output.
   Result<InvokeOutcome> invoke(InvokeRequest request, const RunContext& run);
+  // The checks invoke() makes before calling (export exists, arguments fit its signature),
+  // without taking an instance: lets a caller refuse a bad request before queueing it.
+  Result<void> validate(const InvokeRequest& request) const;
   // A new instance outside the pool whose state persists across its invocations.
   Result<std::shared_ptr<KeptInstance>> keep();
 

@@ -68,6 +68,10 @@ class Executor {
   // now, queueing included) and waits for it. DeadlineElapsed when the deadline stopped it;
   // quota refusals before anything runs.
   Result<nlohmann::json> invoke(TenantId tenant, std::chrono::milliseconds deadline, Task task);
+  // As invoke, without waiting: `done` gets the outcome on a worker thread. A refusal (quota,
+  // full queue) is returned at once and `done` is never called.
+  using Done = std::function<void(Result<nlohmann::json>)>;
+  Result<void> invokeAsync(TenantId tenant, std::chrono::milliseconds deadline, Task task, Done done);
   // Queues `task` as a job and returns its id at once.
   Result<std::string> submit(TenantId tenant, std::string functionId,
                              std::chrono::milliseconds deadline, Task task);

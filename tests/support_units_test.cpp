@@ -1,10 +1,9 @@
 // Size and duration parsing (cli/units.h).
 #include <gtest/gtest.h>
 
-#include "tensorwasm/cli/units.h"
+#include "tensorwasm/support/units.h"
 
 using namespace tw;
-using namespace tw::cli;
 using namespace std::chrono_literals;
 
 TEST(CliUnits, Sizes) {

@@ -9,7 +9,7 @@
 
 #include "tensorwasm/support/result.h"
 
-namespace tw::cli {
+namespace tw {
 
 // Bytes. Suffixes (case-insensitive): B, KiB, MiB, GiB, TiB (powers of 1024) and KB, MB, GB, TB
 // (powers of 1000). Usage error on anything else or on overflow.
@@ -18,4 +18,4 @@ Result<uint64_t> parseSize(std::string_view text);
 // A non-negative duration. Suffixes: ns, us, ms, s, m, h; a fraction is allowed ("1.5s").
 Result<std::chrono::nanoseconds> parseDuration(std::string_view text);
 
-}  // namespace tw::cli
+}  // namespace tw

@@ -1,12 +1,12 @@
 // Size and duration parsing for flags such as --max-memory and --deadline.
-#include "tensorwasm/cli/units.h"
+#include "tensorwasm/support/units.h"
 
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <string>
 
-namespace tw::cli {
+namespace tw {
 namespace {
 
 std::string lower(std::string_view s) {
@@ -92,4 +92,4 @@ Result<std::chrono::nanoseconds> parseDuration(std::string_view text) {
   return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(ns)));
 }
 
-}  // namespace tw::cli
+}  // namespace tw

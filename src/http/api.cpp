@@ -1,0 +1,444 @@
+// The native API: request context (auth, tenant), routing, and the route handlers.
+#include "tensorwasm/http/api.h"
+
+#include <boost/asio/post.hpp>
+#include <openssl/crypto.h>
+
+#include <charconv>
+#include <iostream>
+
+#include "base64.h"
+#include "tensorwasm/runtime/trap.h"
+#include "tensorwasm/service/errors.h"
+#include "tensorwasm/storage/digest.h"
+#include "tensorwasm/support/units.h"
+#include "tensorwasm/support/uuid.h"
+
+namespace tw::http {
+
+namespace bhttp = boost::beast::http;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxAuthorization = 1024;
+constexpr size_t kMaxName = 256;
+
+std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+HttpResponse jsonResponse(unsigned status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = dumpJson(body);
+  return r;
+}
+
+void logLine(const std::string& text) { std::cerr << "tensorwasm serve: " << text << "\n"; }
+
+bool parseU64(std::string_view text, uint64_t& out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out, 10);
+  return !text.empty() && ec == std::errc() && p == text.data() + text.size();
+}
+
+// The status and kind an engine or service error is reported with. Messages of errors the
+// client cannot act on (storage, internal) are replaced, and the detail logged.
+HttpResponse responseFor(const Error& e) {
+  using service::ServiceErrc;
+  struct Mapping { ServiceErrc code; unsigned status; };
+  static constexpr Mapping kServiceStatus[] = {
+      {ServiceErrc::TenantCapacityExhausted, 429}, {ServiceErrc::CapacityExhausted, 503},
+      {ServiceErrc::TenantMemoryExhausted, 429},   {ServiceErrc::ModuleMemoryTooLarge, 413},
+      {ServiceErrc::GpuNotAllowed, 403},           {ServiceErrc::DeadlineElapsed, 504},
+      {ServiceErrc::Cancelled, 503},               {ServiceErrc::JobNotFound, 404},
+      {ServiceErrc::JobFinished, 409},             {ServiceErrc::MissingExport, 400},
+      {ServiceErrc::InvalidArgs, 400},             {ServiceErrc::TooManyArgs, 400},
+      {ServiceErrc::UnsupportedResultType, 422},
+  };
+  for (const Mapping& m : kServiceStatus) {
+    if (!service::isServiceError(e, m.code)) continue;
+    HttpResponse r = errorResponse(m.status, service::name(m.code), e.message);
+    if (m.status == 429) r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  switch (e.kind) {
+    case ErrorKind::Trap: return errorResponse(422, "trap", trapMessage(static_cast<TrapKind>(e.code)));
+    case ErrorKind::Link:
+    case ErrorKind::Instantiate:
+    case ErrorKind::Limit: return errorResponse(422, "instantiation_failed", e.message);
+    default:
+      logLine("internal error: " + e.describe());
+      return errorResponse(500, "internal", "internal error");
+  }
+}
+
+// A bearer token compared in constant time: both sides hashed first, so neither the content
+// nor the length of a configured token leaks through timing.
+bool sameToken(const std::string& presented, const std::string& configured) {
+  auto a = storage::sha256({reinterpret_cast<const uint8_t*>(presented.data()), presented.size()});
+  auto b = storage::sha256({reinterpret_cast<const uint8_t*>(configured.data()), configured.size()});
+  return CRYPTO_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
+}
+
+json functionJson(const service::FunctionRecord& f) {
+  return json{{"id", f.id}, {"name", f.name}, {"digest", f.digest.str()}, {"size_bytes", f.sizeBytes},
+              {"created_unix_ms", f.createdUnixMs}};
+}
+
+json invokeBody(const std::string& functionId, const std::string& exportName, const service::InvokeOutcome& out) {
+  json body{{"function_id", functionId}, {"result", out.result}};
+  auto stream = [&](const char* name, const WasiCapturedOutput& captured) {
+    if (captured.bytes.empty()) return;
+    body[name] = captured.bytes;
+    if (captured.truncated) body[std::string(name) + "_truncated"] = true;
+  };
+  stream("stdout", out.output.stdoutText);
+  stream("stderr", out.output.stderrText);
+  if (out.output.exitCode) {
+    body["exit_code"] = *out.output.exitCode;
+  } else if (exportName.empty() || exportName == "_start") {
+    body["exit_code"] = 0;
+  }
+  return body;
+}
+
+}  // namespace
+
+struct Api::Request : std::enable_shared_from_this<Api::Request> {
+  HttpRequest http;
+  std::shared_ptr<ResponseChannel> channel;
+  const ApiToken* token = nullptr;
+  uint64_t tenant = 0;
+
+  void reply(unsigned status, const json& body) { channel->send(jsonResponse(status, body)); }
+  void fail(unsigned status, const std::string& kind, const std::string& message) {
+    HttpResponse r = errorResponse(status, kind, message);
+    if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    channel->send(std::move(r));
+  }
+  void fail(const Error& e) { channel->send(responseFor(e)); }
+  bool covers(uint64_t t) const { return !token || token->allTenants || token->tenants.count(t); }
+};
+
+std::vector<ApiToken> parseTokens(std::string_view text, std::vector<std::string>& warnings) {
+  std::vector<ApiToken> tokens;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = std::min(text.find(',', start), text.size());
+    std::string_view entry = text.substr(start, end - start);
+    start = end + 1;
+    // Tenant lists are themselves comma-separated: "t:tenant=1,2" continues into "2".
+    if (!entry.empty() && entry.find(':') == std::string_view::npos && !tokens.empty() &&
+        !tokens.back().allTenants && entry.find_first_not_of("0123456789") == std::string_view::npos) {
+      uint64_t t = 0;
+      if (parseU64(entry, t)) tokens.back().tenants.insert(t);
+      continue;
+    }
+    if (entry.empty()) continue;
+    ApiToken token;
+    size_t colon = entry.find(':');
+    token.token = std::string(entry.substr(0, colon));
+    if (colon == std::string_view::npos) {
+      token.allTenants = true;
+      warnings.push_back("a token without ':tenant=' is deprecated and allowed every tenant");
+    } else {
+      std::string_view scope = entry.substr(colon + 1);
+      uint64_t t = 0;
+      if (scope == "tenant=*") {
+        token.allTenants = true;
+      } else if (scope.starts_with("tenant=") && parseU64(scope.substr(7), t)) {
+        token.tenants.insert(t);
+      } else {
+        warnings.push_back("dropped a token entry with a bad tenant scope");
+        continue;
+      }
+    }
+    if (!token.token.empty()) tokens.push_back(std::move(token));
+  }
+  return tokens;
+}
+
+Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warnings,
+                                               const std::function<const char*(const char*)>& lookup) {
+  ApiSettings s;
+  auto value = [&](const char* name) -> std::optional<std::string> {
+    const char* v = lookup(name);
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+  };
+  if (auto tokens = value("TENSOR_WASM_API_TOKENS")) s.tokens = parseTokens(*tokens, warnings);
+  if (auto require = value("TENSOR_WASM_API_REQUIRE_TENANT")) {
+    if (*require != "0" && *require != "1") {
+      return makeError(ErrorKind::Usage, "TENSOR_WASM_API_REQUIRE_TENANT must be 0 or 1");
+    }
+    s.requireTenant = *require == "1";
+  }
+  if (auto hosts = value("TENSOR_WASM_API_TRUSTED_HOSTS")) {
+    for (size_t start = 0; start <= hosts->size();) {
+      size_t end = std::min(hosts->find(',', start), hosts->size());
+      if (end > start) s.trustedHosts.push_back(hosts->substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (auto deadline = value("TENSOR_WASM_INVOKE_DEADLINE")) {
+    Result<std::chrono::nanoseconds> d = parseDuration(*deadline);
+    if (!d.ok() || d.value().count() <= 0) {
+      return makeError(ErrorKind::Usage, "TENSOR_WASM_INVOKE_DEADLINE: not a positive duration: " + *deadline);
+    }
+    s.invokeDeadline = std::chrono::duration_cast<std::chrono::milliseconds>(d.value());
+  }
+  return s;
+}
+
+Api::Api(ApiSettings settings, ApiServices services)
+    : settings_(std::move(settings)), services_(std::move(services)) {}
+
+Api::~Api() { workers_.join(); }
+
+void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
+  auto request = std::make_shared<Request>();
+  request->http = std::move(http);
+  request->channel = std::move(channel);
+  Request& r = *request;
+  auto span = [&](bhttp::field f) { return r.http.headers.equal_range(f); };
+  if (!settings_.trustedHosts.empty()) {
+    std::string host(r.http.headers[bhttp::field::host]);
+    bool trusted = false;
+    for (const std::string& h : settings_.trustedHosts) trusted |= h == host || host.starts_with(h + ":");
+    if (!trusted) return r.fail(400, "host_not_allowed", "the Host header names a host this server does not serve");
+  }
+  if (r.http.path == "/healthz") return healthz(r);
+  auto [authBegin, authEnd] = span(bhttp::field::authorization);
+  size_t authCount = std::distance(authBegin, authEnd);
+  if (authCount > 1) return r.fail(400, "bad_request", "more than one Authorization header");
+  if (!settings_.tokens.empty()) {
+    if (authCount == 0) return r.fail(401, "missing_auth", "an Authorization: Bearer token is required");
+    std::string value(authBegin->value());
+    if (value.size() > kMaxAuthorization || !value.starts_with("Bearer ")) {
+      return r.fail(401, "invalid_auth", "the Authorization header is not a valid bearer token");
+    }
+    std::string presented = value.substr(7);
+    for (const ApiToken& t : settings_.tokens) {
+      if (sameToken(presented, t.token)) r.token = &t;
+    }
+    if (!r.token) return r.fail(401, "invalid_auth", "unknown bearer token");
+  }
+  auto [tenantBegin, tenantEnd] = r.http.headers.equal_range("X-TensorWasm-Tenant");
+  size_t tenantCount = std::distance(tenantBegin, tenantEnd);
+  if (tenantCount > 1) return r.fail(400, "duplicate_tenant_header", "X-TensorWasm-Tenant appears more than once");
+  if (tenantCount == 1) {
+    if (!parseU64(tenantBegin->value(), r.tenant)) {
+      return r.fail(400, "invalid_tenant", "X-TensorWasm-Tenant must be an unsigned 64-bit integer");
+    }
+  } else if (settings_.requireTenant) {
+    return r.fail(400, "missing_tenant", "the X-TensorWasm-Tenant header is required");
+  } else if (r.token && !r.token->allTenants && r.token->tenants.size() == 1) {
+    r.tenant = *r.token->tenants.begin();
+  }
+  if (!r.covers(r.tenant)) {
+    return r.fail(403, "tenant_scope_denied", "the token does not cover tenant " + std::to_string(r.tenant));
+  }
+  route(r);
+}
+
+void Api::route(Request& r) {
+  std::vector<std::string> parts;
+  for (size_t start = 1; start <= r.http.path.size();) {
+    size_t end = std::min(r.http.path.find('/', start), r.http.path.size());
+    parts.push_back(r.http.path.substr(start, end - start));
+    start = end + 1;
+  }
+  bhttp::verb m = r.http.method;
+  auto methodNotAllowed = [&] { r.fail(405, "method_not_allowed", "method not allowed on " + r.http.path); };
+  auto validId = [&](const std::string& id) {
+    if (isUuid(id)) return true;
+    r.fail(400, "invalid_id", "ids are UUIDs");
+    return false;
+  };
+  if (parts.size() == 1 && parts[0] == "functions") {
+    if (m == bhttp::verb::post) return deploy(r);
+    if (m == bhttp::verb::get) return listFunctions(r);
+    return methodNotAllowed();
+  }
+  if (parts.size() == 2 && parts[0] == "functions") {
+    if (!validId(parts[1])) return;
+    if (m == bhttp::verb::delete_) return deleteFunction(r, parts[1]);
+    return methodNotAllowed();
+  }
+  if (parts.size() == 3 && parts[0] == "functions" && (parts[2] == "invoke" || parts[2] == "invoke-async")) {
+    if (!validId(parts[1])) return;
+    if (m != bhttp::verb::post) return methodNotAllowed();
+    return invoke(r, parts[1], parts[2] == "invoke-async");
+  }
+  if (parts.size() == 2 && parts[0] == "jobs") {
+    if (!validId(parts[1])) return;
+    if (m == bhttp::verb::get) return getJob(r, parts[1]);
+    if (m == bhttp::verb::delete_) return cancelJob(r, parts[1]);
+    return methodNotAllowed();
+  }
+  r.fail(404, "not_found", "no route " + r.http.path);
+}
+
+void Api::healthz(Request& r) {
+  json gpuJson{{"available", false}, {"mps", false}, {"devices", json::array()}};
+  if (!services_.gpu) {
+    gpuJson["reason"] = "the GPU is disabled on this server";
+  } else {
+    gpu::GpuInfo info = services_.gpu->info();
+    gpuJson["available"] = info.available;
+    gpuJson["mps"] = info.mpsActive;
+    if (!info.available) gpuJson["reason"] = info.reason;
+    if (info.driverVersion) gpuJson["driver_version"] = info.driverVersion;
+    for (const gpu::DeviceInfo& d : info.devices) {
+      gpuJson["devices"].push_back({{"ordinal", d.ordinal}, {"name", d.name},
+                                    {"compute_capability", std::to_string(d.ccMajor) + "." + std::to_string(d.ccMinor)},
+                                    {"memory_total_bytes", d.totalBytes},
+                                    {"memory_used_bytes", d.totalBytes - d.freeBytes}});
+    }
+  }
+  r.reply(200, {{"status", "ok"}, {"version", settings_.version}, {"gpu", gpuJson}});
+}
+
+void Api::deploy(Request& r) {
+  std::string name;
+  std::string wasm;
+  std::string contentType(r.http.headers[bhttp::field::content_type]);
+  if (contentType.starts_with("application/wasm")) {
+    for (size_t start = 0; start <= r.http.query.size();) {
+      size_t end = std::min(r.http.query.find('&', start), r.http.query.size());
+      std::string_view kv = std::string_view(r.http.query).substr(start, end - start);
+      if (kv.starts_with("name=")) name = std::string(kv.substr(5));
+      start = end + 1;
+    }
+    wasm = std::move(r.http.body);
+  } else {
+    json body = json::parse(r.http.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return r.fail(400, "invalid_json", "the body is not a JSON object");
+    if (!body.contains("name") || !body["name"].is_string()) return r.fail(400, "invalid_name", "\"name\" must be a string");
+    if (!body.contains("wasm_b64") || !body["wasm_b64"].is_string()) {
+      return r.fail(400, "invalid_base64", "\"wasm_b64\" must be a base64 string");
+    }
+    name = body["name"].get<std::string>();
+    std::optional<std::string> bytes = decodeBase64(body["wasm_b64"].get_ref<const std::string&>());
+    if (!bytes) return r.fail(400, "invalid_base64", "\"wasm_b64\" is not valid base64");
+    wasm = std::move(*bytes);
+  }
+  bool controlChar = false;
+  for (unsigned char c : name) controlChar |= c < 0x20 || c == 0x7F;
+  if (name.empty() || name.size() > kMaxName || controlChar) {
+    return r.fail(400, "invalid_name", "a name is 1 to 256 characters without control characters");
+  }
+  boost::asio::post(workers_, [this, shared = r.shared_from_this(), name = std::move(name), wasm = std::move(wasm)] {
+    auto bytes = std::span(reinterpret_cast<const uint8_t*>(wasm.data()), wasm.size());
+    Result<service::FunctionRecord> f = services_.catalog->deploy(shared->tenant, name, bytes);
+    if (f.ok()) return shared->reply(200, {{"id", f.value().id}, {"digest", f.value().digest.str()}});
+    const Error& e = f.error();
+    bool invalidWasm = e.kind == ErrorKind::Malformed || e.kind == ErrorKind::Invalid || e.kind == ErrorKind::Unsupported;
+    if (invalidWasm) return shared->fail(400, "invalid_wasm", e.describe());
+    shared->fail(e);
+  });
+}
+
+void Api::listFunctions(Request& r) {
+  Result<std::vector<service::FunctionRecord>> all = services_.catalog->list(r.tenant);
+  if (!all.ok()) return r.fail(all.error());
+  json out = json::array();
+  for (const service::FunctionRecord& f : all.value()) out.push_back(functionJson(f));
+  r.reply(200, {{"functions", out}});
+}
+
+void Api::deleteFunction(Request& r, const std::string& id) {
+  Result<std::optional<service::FunctionRecord>> f = services_.catalog->find(id);
+  if (!f.ok()) return r.fail(f.error());
+  if (!f.value()) return r.fail(404, "not_found", "no function " + id);
+  if (f.value()->tenant != r.tenant) return r.fail(403, "tenant_scope_denied", "the function belongs to another tenant");
+  Result<bool> removed = services_.catalog->remove(id);
+  if (!removed.ok()) return r.fail(removed.error());
+  r.channel->send(HttpResponse{204, "application/json", {}, ""});
+}
+
+void Api::invoke(Request& r, const std::string& id, bool async) {
+  Result<std::optional<service::FunctionRecord>> f = services_.catalog->find(id);
+  if (!f.ok()) return r.fail(f.error());
+  if (!f.value()) return r.fail(404, "not_found", "no function " + id);
+  if (f.value()->tenant != r.tenant) return r.fail(403, "tenant_scope_denied", "the function belongs to another tenant");
+  json body = r.http.body.empty() ? json::object() : json::parse(r.http.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return r.fail(400, "invalid_json", "the body is not a JSON object");
+  service::InvokeRequest call;
+  if (body.contains("export")) {
+    if (!body["export"].is_string()) return r.fail(400, "missing_export", "\"export\" must be a string");
+    call.exportName = body["export"].get<std::string>();
+  }
+  if (body.contains("args")) call.args = body["args"];
+  if (body.contains("input")) {
+    if (!body["input"].is_string()) return r.fail(400, "invalid_args", "\"input\" must be a string");
+    call.io.input = body["input"].get<std::string>();
+  }
+  std::chrono::milliseconds deadline = settings_.invokeDeadline;
+  if (body.contains("deadline_ms")) {
+    const json& d = body["deadline_ms"];
+    if (!d.is_number_integer() || d.get<int64_t>() < 1) {
+      return r.fail(400, "invalid_args", "\"deadline_ms\" must be a positive integer");
+    }
+    deadline = std::chrono::milliseconds(d.get<int64_t>());
+  }
+  std::shared_ptr<Request> shared = r.shared_from_this();
+  if (std::shared_ptr<service::Deployment> ready = services_.catalog->cachedDeployment(id)) {
+    return startInvocation(shared, id, std::move(ready), std::move(call), deadline, async);
+  }
+  // First use since start: the module is read from the store and compiled off the I/O thread.
+  boost::asio::post(workers_, [this, shared, id, record = *f.value(), call = std::move(call), deadline, async]() mutable {
+    Result<std::shared_ptr<service::Deployment>> d = services_.catalog->deployment(record);
+    if (!d.ok()) return shared->fail(d.error());
+    startInvocation(shared, id, std::move(d).value(), std::move(call), deadline, async);
+  });
+}
+
+void Api::startInvocation(std::shared_ptr<Request> request, const std::string& functionId,
+                          std::shared_ptr<service::Deployment> deployment, service::InvokeRequest call,
+                          std::chrono::milliseconds deadline, bool async) {
+  if (Result<void> valid = deployment->validate(call); !valid.ok()) return request->fail(valid.error());
+  std::string exportName = call.exportName;
+  service::Task task = [deployment, call = std::move(call), functionId, exportName](
+                           const service::RunContext& run) mutable -> Result<json> {
+    TW_ASSIGN(service::InvokeOutcome out, deployment->invoke(std::move(call), run));
+    return invokeBody(functionId, exportName, out);
+  };
+  if (async) {
+    Result<std::string> job = services_.executor->submit(request->tenant, functionId, deadline, std::move(task));
+    if (!job.ok()) return request->fail(job.error());
+    return request->reply(202, {{"job_id", job.value()}});
+  }
+  Result<void> started = services_.executor->invokeAsync(
+      request->tenant, deadline, std::move(task), [request](Result<json> out) {
+        if (out.ok()) return request->reply(200, out.value());
+        request->fail(out.error());
+      });
+  if (!started.ok()) request->fail(started.error());
+}
+
+void Api::getJob(Request& r, const std::string& id) {
+  Result<service::JobView> job = services_.executor->job(id);
+  if (!job.ok()) return r.fail(job.error());
+  const service::JobView& v = job.value();
+  if (v.tenant != r.tenant) return r.fail(403, "tenant_scope_denied", "the job belongs to another tenant");
+  json out{{"id", v.id}, {"function_id", v.functionId}, {"tenant_id", v.tenant},
+           {"status", service::jobStatusName(v.status)}, {"created_unix_ms", v.createdUnixMs}};
+  if (v.finishedUnixMs) out["finished_unix_ms"] = *v.finishedUnixMs;
+  if (v.result) out["result"] = *v.result;
+  if (v.error) {
+    HttpResponse mapped = responseFor(*v.error);
+    out["error"] = json::parse(mapped.body)["error"];
+  }
+  r.reply(200, out);
+}
+
+void Api::cancelJob(Request& r, const std::string& id) {
+  Result<service::JobView> job = services_.executor->job(id);
+  if (!job.ok()) return r.fail(job.error());
+  if (job.value().tenant != r.tenant) return r.fail(403, "tenant_scope_denied", "the job belongs to another tenant");
+  Result<void> cancelled = services_.executor->cancel(id);
+  if (!cancelled.ok()) return r.fail(cancelled.error());
+  r.reply(202, {{"job_id", id}, {"status", "cancelling"}});
+}
+
+}  // namespace tw::http

@@ -1,0 +1,82 @@
+// The native HTTP API of http-api.md over the service layer: authentication with scoped bearer
+// tokens, the request's tenant and the two-step tenant check, and the routes for functions,
+// invocations (sync and async) and jobs, each answering with the API's JSON or its error
+// envelope. Cheap work (auth, lookups, validation) runs on the I/O thread that read the
+// request; compiling a module runs on the API's own worker threads and guest code on the
+// executor's, so an I/O thread never blocks on either.
+// Thread-safety: handle() is called concurrently from the I/O threads.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tensorwasm/gpu/gpu.h"
+#include "tensorwasm/http/server.h"
+#include "tensorwasm/service/executor.h"
+#include "tensorwasm/service/function_catalog.h"
+
+namespace tw::http {
+
+struct ApiToken {
+  std::string token;
+  bool allTenants = false;
+  std::set<uint64_t> tenants;
+};
+
+struct ApiSettings {
+  std::vector<ApiToken> tokens;        // none: dev mode, no authentication
+  bool requireTenant = false;          // TENSOR_WASM_API_REQUIRE_TENANT
+  std::vector<std::string> trustedHosts;  // TENSOR_WASM_API_TRUSTED_HOSTS; empty: any Host
+  std::chrono::milliseconds invokeDeadline{30'000};  // TENSOR_WASM_INVOKE_DEADLINE
+  std::string version;
+};
+
+// `token:tenant=*`, `token:tenant=1,2,3` or a bare `token` (wildcard), comma-separated. Entries
+// with a bad tenant id are dropped; both that and a bare token add a line to `warnings`.
+std::vector<ApiToken> parseTokens(std::string_view text, std::vector<std::string>& warnings);
+
+// The API settings from the environment (`lookup` stands for getenv). A malformed value is a
+// Usage error naming the variable.
+Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warnings,
+                                               const std::function<const char*(const char*)>& lookup);
+
+struct ApiServices {
+  std::shared_ptr<service::FunctionCatalog> catalog;
+  std::shared_ptr<service::Executor> executor;
+  std::shared_ptr<gpu::GpuRuntime> gpu;  // null: no GPU layer (healthz says so)
+};
+
+class Api {
+ public:
+  Api(ApiSettings settings, ApiServices services);
+  ~Api();  // waits for the deploys it runs
+  void handle(HttpRequest request, std::shared_ptr<ResponseChannel> channel);
+
+  struct Request;
+
+ private:
+  void route(Request& request);
+  void healthz(Request& request);
+  void deploy(Request& request);
+  void listFunctions(Request& request);
+  void deleteFunction(Request& request, const std::string& id);
+  void invoke(Request& request, const std::string& id, bool async);
+  void getJob(Request& request, const std::string& id);
+  void cancelJob(Request& request, const std::string& id);
+  void startInvocation(std::shared_ptr<Request> request, const std::string& functionId,
+                       std::shared_ptr<service::Deployment> deployment, service::InvokeRequest invoke,
+                       std::chrono::milliseconds deadline, bool async);
+
+  ApiSettings settings_;
+  ApiServices services_;
+  boost::asio::thread_pool workers_{2};
+};
+
+}  // namespace tw::http
