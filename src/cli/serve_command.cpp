@@ -25,6 +25,8 @@ struct ServeArgs {
   bool allowPlaintextPublic = false;
   unsigned threads = 0;
   std::string tier = "auto";
+  std::string maxBody = "64MiB";
+  std::string requestTimeout = "10s";
 };
 
 // "HOST:PORT" or "[V6]:PORT".
@@ -126,6 +128,12 @@ int runServe(const ServeArgs& a) {
   auto api = std::make_unique<http::Api>(std::move(settings).value(),
                                          http::ApiServices{stack.value().catalog, stack.value().executor, stack.value().gpu});
   http::ServerConfig sc;
+  Result<uint64_t> maxBody = parseSize(a.maxBody);
+  Result<std::chrono::nanoseconds> timeout = parseDuration(a.requestTimeout);
+  if (!maxBody.ok()) return reportError("--max-body: " + maxBody.error().message, kExitUsage);
+  if (!timeout.ok() || timeout.value().count() <= 0) return reportError("--request-timeout must be a positive duration", kExitUsage);
+  sc.bodyLimit = maxBody.value();
+  sc.headerTimeout = sc.bodyStallTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout.value());
   sc.address = host == "localhost" ? "127.0.0.1" : host;
   sc.port = port;
   sc.ioThreads = a.threads ? a.threads : 2;
@@ -155,6 +163,8 @@ void addServeCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--token", a->tokens, "An API token, as in TENSOR_WASM_API_TOKENS (token:tenant=*|N,...)");
   sub->add_flag("--allow-plaintext-public", a->allowPlaintextPublic, "Allow dev mode (no tokens) on a non-loopback address");
   sub->add_option("--threads", a->threads, "Executor and I/O threads (default: one executor thread per core, 2 I/O)");
+  sub->add_option("--max-body", a->maxBody, "Largest request body (default 64MiB); larger: 413 body_too_large");
+  sub->add_option("--request-timeout", a->requestTimeout, "Time for a request's headers, and the longest body stall (default 10s); then 408");
   sub->add_option("--tier", a->tier, "Execution tier: interp, jit or auto")->check(CLI::IsMember({"interp", "jit", "auto"}));
   sub->callback([a, &action] { action = [a] { return runServe(*a); }; });
 }

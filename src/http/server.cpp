@@ -172,7 +172,22 @@ class Session : public std::enable_shared_from_this<Session> {
   // Answers a request the transport refused, then closes the connection.
   void refuse(unsigned status, const std::string& kind, const std::string& message) {
     requestId_ = randomUuid();
+    lingering_ = true;
     write(errorResponse(status, kind, message), /*closeAfter=*/true);
+  }
+
+  // Closing with unread request bytes makes the kernel reset the connection, which can destroy
+  // the answer before the client reads it; so stop sending, then read and drop what the client
+  // still sends, for at most a second.
+  void lingerClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(1));
+    drain_.resize(16 * 1024);
+    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code rec, size_t) {
+      if (rec) return self->close();
+      self->lingerClose();
+    });
   }
 
   void write(HttpResponse r, bool closeAfter) {
@@ -188,6 +203,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(std::chrono::seconds(30));
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
       self->stream_.expires_never();
+      if (!ec && self->lingering_) return self->lingerClose();
       if (ec || !res->keep_alive()) return self->close();
       self->readHeader();
     });
@@ -207,7 +223,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<ServerState> server_;
   std::string peer_, requestId_;
-  bool timedOut_ = false, keepAlive_ = true, served_ = false;
+  bool timedOut_ = false, keepAlive_ = true, served_ = false, lingering_ = false;
+  std::vector<char> drain_;
   std::atomic<bool> gone_{false};
 };
 

@@ -1,0 +1,247 @@
+// `tensorwasm serve` end to end: the real server process on a loopback port, driven with curl.
+// Deploy (JSON and raw), invoke with typed results and WASI output, async jobs and their
+// cancellation, deadlines, auth and the two-step tenant check with exact statuses and error
+// kinds, hostile input (bad JSON, base64, Wasm, ids, oversized and stalling requests), and a
+// restart after SIGKILL that keeps every function under its id.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <fstream>
+
+#include "serve_process.h"
+#include "test_wat.h"
+
+namespace {
+
+using namespace tw::testing;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const char* kGuestWat = R"((module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "hi\n")
+  (func (export "add") (param i32 i64) (result i64) (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1)))
+  (func (export "half") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 0.5)))
+  (func (export "boom") unreachable)
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 100))
+    (i32.store (i32.const 4) (i32.const 3))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (call $proc_exit (i32.const 7)))))";
+
+class HttpServe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tw-serve-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    wasmFile_ = dir_ / "guest.wasm";
+    std::vector<uint8_t> wasm = watToWasm(kGuestWat, "");
+    std::ofstream(wasmFile_, std::ios::binary).write(reinterpret_cast<const char*>(wasm.data()), wasm.size());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Deploys the guest raw; returns its id.
+  std::string deploy(ServeProcess& s, std::vector<std::string> headers = {}) {
+    std::vector<std::string> args = {"-H", "Content-Type: application/wasm", "--data-binary", "@" + wasmFile_.string()};
+    args.insert(args.end(), headers.begin(), headers.end());
+    HttpResult r = curl("POST", s.url("/functions?name=guest"), args);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json().value("id", "");
+  }
+
+  static HttpResult post(ServeProcess& s, const std::string& path, const std::string& body,
+                         std::vector<std::string> headers = {}) {
+    std::vector<std::string> args = {"-H", "Content-Type: application/json", "--data-binary", body};
+    args.insert(args.end(), headers.begin(), headers.end());
+    return curl("POST", s.url(path), args);
+  }
+
+  fs::path dir_, wasmFile_;
+};
+
+TEST_F(HttpServe, DeployInvokeListDelete) {
+  ServeProcess s(dir_ / "data");
+  ASSERT_GT(s.port(), 0);
+  HttpResult health = curl("GET", s.url("/healthz"));
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.json()["status"], "ok");
+  EXPECT_EQ(health.headers.count("x-request-id"), 1u);
+
+  std::string id = deploy(s);
+  ASSERT_EQ(id.size(), 36u);
+  HttpResult sum = post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[-2,"9007199254740999"]})");
+  EXPECT_EQ(sum.status, 200) << sum.body;
+  EXPECT_EQ(sum.json()["result"], json::parse(R"(["9007199254740997"])")) << "beyond 2^53: a string";
+  HttpResult half = post(s, "/functions/" + id + "/invoke", R"({"export":"half","args":["Infinity"]})");
+  EXPECT_EQ(half.json()["result"], json::parse(R"(["Infinity"])"));
+  HttpResult command = post(s, "/functions/" + id + "/invoke", "");
+  EXPECT_EQ(command.status, 200) << command.body;
+  EXPECT_EQ(command.json()["stdout"], "hi\n");
+  EXPECT_EQ(command.json()["exit_code"], 7);
+  EXPECT_EQ(command.json()["result"], "ok");
+  HttpResult trap = post(s, "/functions/" + id + "/invoke", R"({"export":"boom"})");
+  EXPECT_EQ(trap.status, 422);
+  EXPECT_EQ(trap.errorKind(), "trap");
+  EXPECT_EQ(trap.json()["error"]["message"], "unreachable");
+
+  // JSON deploy with base64, then list shows both.
+  std::string b64 = runShell({"base64", "-w0", wasmFile_.string()}).out;
+  HttpResult second = post(s, "/functions", R"({"name":"two","wasm_b64":")" + b64 + R"("})");
+  EXPECT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.json()["digest"].get<std::string>().substr(0, 7), "sha256:");
+  HttpResult list = curl("GET", s.url("/functions"));
+  ASSERT_EQ(list.json()["functions"].size(), 2u) << list.body;
+
+  EXPECT_EQ(curl("DELETE", s.url("/functions/" + id)).status, 204);
+  EXPECT_EQ(post(s, "/functions/" + id + "/invoke", "{}").status, 404);
+  EXPECT_EQ(curl("DELETE", s.url("/functions/" + id)).errorKind(), "not_found");
+}
+
+TEST_F(HttpServe, JobsDeadlinesAndCancellation) {
+  ServeProcess s(dir_ / "data");
+  std::string id = deploy(s);
+  auto t0 = std::chrono::steady_clock::now();
+  HttpResult late = post(s, "/functions/" + id + "/invoke", R"({"export":"spin","deadline_ms":200})");
+  EXPECT_EQ(late.status, 504);
+  EXPECT_EQ(late.errorKind(), "invoke_timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+
+  HttpResult done = post(s, "/functions/" + id + "/invoke-async", R"({"export":"add","args":[1,2]})");
+  ASSERT_EQ(done.status, 202) << done.body;
+  std::string job = done.json()["job_id"];
+  json view = json::object();
+  for (int i = 0; i < 100 && view.value("status", "") != "completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    view = curl("GET", s.url("/jobs/" + job)).json();
+  }
+  EXPECT_EQ(view["status"], "completed") << view.dump();
+  EXPECT_EQ(view["result"]["result"], json::parse("[3]"));
+  EXPECT_EQ(view["function_id"], id);
+
+  HttpResult spinning = post(s, "/functions/" + id + "/invoke-async", R"({"export":"spin","deadline_ms":60000})");
+  std::string spinJob = spinning.json()["job_id"];
+  EXPECT_EQ(curl("DELETE", s.url("/jobs/" + spinJob)).status, 202);
+  for (int i = 0; i < 100 && view.value("status", "") != "cancelled"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    view = curl("GET", s.url("/jobs/" + spinJob)).json();
+  }
+  EXPECT_EQ(view["status"], "cancelled") << view.dump();
+  HttpResult again = curl("DELETE", s.url("/jobs/" + spinJob));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.errorKind(), "job_finished");
+  // Validation happens before a job exists.
+  EXPECT_EQ(post(s, "/functions/" + id + "/invoke-async", R"({"export":"nope"})").errorKind(), "missing_export");
+  EXPECT_EQ(curl("GET", s.url("/jobs/" + std::string(36, '0').replace(8, 1, "-").replace(13, 1, "-").replace(18, 1, "-").replace(23, 1, "-"))).status, 404);
+}
+
+TEST_F(HttpServe, AuthAndTheTenantCheck) {
+  ServeProcess s(dir_ / "data", {}, {{"TENSOR_WASM_API_TOKENS", "ta:tenant=1,tb:tenant=2,3,admin:tenant=*"}});
+  auto bearer = [](const std::string& t) { return std::vector<std::string>{"-H", "Authorization: Bearer " + t}; };
+  HttpResult none = curl("GET", s.url("/functions"));
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.errorKind(), "missing_auth");
+  EXPECT_EQ(none.headers["www-authenticate"], "Bearer");
+  EXPECT_EQ(curl("GET", s.url("/functions"), {"-H", "Authorization: Basic dGE6"}).errorKind(), "invalid_auth");
+  EXPECT_EQ(curl("GET", s.url("/functions"), bearer("nope")).errorKind(), "invalid_auth");
+  EXPECT_EQ(curl("GET", s.url("/functions"), bearer(std::string(1100, 'a'))).errorKind(), "invalid_auth");
+  HttpResult twice = curl("GET", s.url("/functions"), {"-H", "Authorization: Bearer ta", "-H", "Authorization: Bearer ta"});
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_EQ(twice.errorKind(), "bad_request");
+  EXPECT_EQ(curl("GET", s.url("/healthz")).status, 200) << "health needs no token";
+
+  std::string id = deploy(s, bearer("ta"));  // tenant 1, the token's only tenant
+  ASSERT_EQ(id.size(), 36u);
+  EXPECT_EQ(post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[1,1]})", bearer("ta")).status, 200);
+  // Tenant B's token on each of tenant A's resources.
+  auto tb = bearer("tb");
+  tb.insert(tb.end(), {"-H", "X-TensorWasm-Tenant: 2"});
+  EXPECT_EQ(post(s, "/functions/" + id + "/invoke", "{}", tb).errorKind(), "tenant_scope_denied");
+  EXPECT_EQ(post(s, "/functions/" + id + "/invoke-async", "{}", tb).errorKind(), "tenant_scope_denied");
+  EXPECT_EQ(curl("DELETE", s.url("/functions/" + id), tb).status, 403);
+  HttpResult jobA = post(s, "/functions/" + id + "/invoke-async", R"({"export":"add","args":[1,1]})", bearer("ta"));
+  std::string job = jobA.json()["job_id"];
+  EXPECT_EQ(curl("GET", s.url("/jobs/" + job), tb).errorKind(), "tenant_scope_denied");
+  EXPECT_EQ(curl("DELETE", s.url("/jobs/" + job), tb).errorKind(), "tenant_scope_denied");
+  EXPECT_EQ(curl("GET", s.url("/functions"), tb).json()["functions"].size(), 0u) << "B lists only its own";
+  // A token naming a tenant outside its scope is refused before anything is looked up.
+  auto taAsB = bearer("ta");
+  taAsB.insert(taAsB.end(), {"-H", "X-TensorWasm-Tenant: 2"});
+  EXPECT_EQ(curl("GET", s.url("/functions"), taAsB).errorKind(), "tenant_scope_denied");
+  auto bad = bearer("admin");
+  bad.insert(bad.end(), {"-H", "X-TensorWasm-Tenant: -1"});
+  EXPECT_EQ(curl("GET", s.url("/functions"), bad).errorKind(), "invalid_tenant");
+  auto dup = bearer("admin");
+  dup.insert(dup.end(), {"-H", "X-TensorWasm-Tenant: 1", "-H", "X-TensorWasm-Tenant: 1"});
+  EXPECT_EQ(curl("GET", s.url("/functions"), dup).errorKind(), "duplicate_tenant_header");
+  auto admin1 = bearer("admin");
+  admin1.insert(admin1.end(), {"-H", "X-TensorWasm-Tenant: 1"});
+  EXPECT_EQ(curl("GET", s.url("/functions"), admin1).json()["functions"].size(), 1u);
+}
+
+TEST_F(HttpServe, HostileInputGetsNamedErrors) {
+  ServeProcess s(dir_ / "data", {"--max-body", "64KiB", "--request-timeout", "1s"});
+  EXPECT_EQ(post(s, "/functions", "{not json").errorKind(), "invalid_json");
+  EXPECT_EQ(post(s, "/functions", R"({"name":"x","wasm_b64":"AGFzbQ=*"})").errorKind(), "invalid_base64");
+  EXPECT_EQ(post(s, "/functions", R"({"name":"x\u0001","wasm_b64":""})").errorKind(), "invalid_name");
+  HttpResult wasm = post(s, "/functions", R"({"name":"x","wasm_b64":"AGFzbQEAAAAF"})");
+  EXPECT_EQ(wasm.status, 400);
+  EXPECT_EQ(wasm.errorKind(), "invalid_wasm");
+  EXPECT_NE(wasm.json()["error"]["message"].get<std::string>().find("at byte"), std::string::npos) << wasm.body;
+  EXPECT_EQ(post(s, "/functions/..%2f..%2fetc/invoke", "{}").errorKind(), "invalid_id");
+  EXPECT_EQ(post(s, "/functions/not-a-uuid/invoke", "{}").errorKind(), "invalid_id");
+  HttpResult big = post(s, "/functions", std::string(100 * 1024, 'x'));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.errorKind(), "body_too_large");
+  std::string id = deploy(s);
+  EXPECT_EQ(post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[1]})").errorKind(), "invalid_args");
+  EXPECT_EQ(post(s, "/functions/" + id + "/invoke", R"({"args":)" + json(std::vector<int>(300, 0)).dump() + "}").errorKind(),
+            "too_many_args");
+
+  // Headers one byte at a time, slower than the timeout allows: 408, then the connection closes.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(s.port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string slow = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  auto t0 = std::chrono::steady_clock::now();
+  for (char c : slow) {
+    if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  std::string answer;
+  char buf[512];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, size_t(n));
+  ::close(fd);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 408")) << answer;
+  EXPECT_NE(answer.find("request_timeout"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
+  EXPECT_EQ(curl("GET", s.url("/healthz")).status, 200) << "the server is still serving";
+}
+
+TEST_F(HttpServe, RestartAfterSigkillKeepsEveryFunction) {
+  std::string id;
+  {
+    ServeProcess s(dir_ / "data");
+    id = deploy(s);
+    EXPECT_EQ(post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[20,22]})").json()["result"], json::parse("[42]"));
+    int status = s.stop(SIGKILL);
+    EXPECT_TRUE(WIFSIGNALED(status));
+  }
+  ServeProcess again(dir_ / "data");
+  HttpResult list = curl("GET", again.url("/functions"));
+  ASSERT_EQ(list.json()["functions"].size(), 1u) << list.body;
+  EXPECT_EQ(list.json()["functions"][0]["id"], id);
+  EXPECT_EQ(post(again, "/functions/" + id + "/invoke", R"({"export":"add","args":[20,22]})").json()["result"],
+            json::parse("[42]"));
+}
+
+}  // namespace
