@@ -22,8 +22,22 @@ using nlohmann::json;
 const char* kGuestWat = R"((module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi:tensor/host" "emit-chunk" (func $emit (param i32 i32) (result i32)))
   (memory (export "memory") 1)
   (data (i32.const 100) "hi\n")
+  (data (i32.const 200) "ab\nc\ff")
+  ;; Three chunks: "a", "b\nc", and an invalid UTF-8 byte.
+  (func (export "stream")
+    (drop (call $emit (i32.const 200) (i32.const 1)))
+    (drop (call $emit (i32.const 201) (i32.const 3)))
+    (drop (call $emit (i32.const 204) (i32.const 1))))
+  ;; Emits until the client is gone (-3); returns how many chunks went out.
+  (func (export "flood") (result i32) (local $n i32)
+    (block $gone (loop $l
+      (br_if $gone (i32.eq (call $emit (i32.const 200) (i32.const 4)) (i32.const -3)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $l)))
+    (local.get $n))
   (func (export "add") (param i32 i64) (result i64) (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1)))
   (func (export "half") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 0.5)))
   (func (export "boom") unreachable)
@@ -139,6 +153,40 @@ TEST_F(HttpServe, JobsDeadlinesAndCancellation) {
   // Validation happens before a job exists.
   EXPECT_EQ(post(s, "/functions/" + id + "/invoke-async", R"({"export":"nope"})").errorKind(), "missing_export");
   EXPECT_EQ(curl("GET", s.url("/jobs/" + std::string(36, '0').replace(8, 1, "-").replace(13, 1, "-").replace(18, 1, "-").replace(23, 1, "-"))).status, 404);
+}
+
+TEST_F(HttpServe, StreamingAsServerSentEventsAndRawBytes) {
+  fs::path tenants = dir_ / "tenants.json";
+  std::ofstream(tenants) << R"({"default": {"max_concurrent": 1}})";
+  ServeProcess s(dir_ / "data", {}, {{"TENSOR_WASM_TENANTS_FILE", tenants.string()}});
+  std::string id = deploy(s);
+  HttpResult sse = post(s, "/functions/" + id + "/invoke-stream", R"({"export":"stream"})",
+                        {"-H", "Accept: text/event-stream"});
+  EXPECT_EQ(sse.status, 200);
+  EXPECT_EQ(sse.headers["content-type"], "text/event-stream");
+  EXPECT_EQ(sse.body,
+            "event: chunk\ndata: a\n\n"
+            "event: chunk\ndata: b\ndata: c\n\n"
+            "event: chunk\ndata: \xEF\xBF\xBD\n\n"
+            "event: done\ndata: {\"result\":\"ok\",\"status\":\"ok\"}\n\n");
+  HttpResult raw = post(s, "/functions/" + id + "/invoke-stream", R"({"export":"stream"})");
+  EXPECT_EQ(raw.headers["content-type"], "application/octet-stream");
+  EXPECT_EQ(raw.body, "ab\nc\xFF");
+  HttpResult trapped = post(s, "/functions/" + id + "/invoke-stream", R"({"export":"boom"})",
+                            {"-H", "Accept: text/event-stream"});
+  EXPECT_EQ(trapped.body, "event: error\ndata: {\"message\":\"unreachable\",\"reason\":\"trap\"}\n\n");
+
+  // A client that leaves mid-stream stops the invocation: with one invocation allowed at a
+  // time, the next request would be refused if the flood were still running.
+  runShell({"curl", "-s", "--max-time", "1", "-X", "POST", "-H", "Content-Type: application/json",
+            "--data-binary", R"({"export":"flood","deadline_ms":60000})", s.url("/functions/" + id + "/invoke-stream")});
+  HttpResult after;
+  for (int i = 0; i < 50; ++i) {
+    after = post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[1,2]})");
+    if (after.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(after.status, 200) << after.body;
 }
 
 TEST_F(HttpServe, AuthAndTheTenantCheck) {

@@ -26,6 +26,47 @@ constexpr size_t kMaxName = 256;
 
 std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// `bytes` with every invalid UTF-8 sequence replaced by U+FFFD.
+std::string validUtf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (size_t i = 0; i < bytes.size();) {
+    auto b = static_cast<unsigned char>(bytes[i]);
+    size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= bytes.size();
+    uint32_t cp = len == 1 ? b : len == 2 ? b & 0x1F : len == 3 ? b & 0x0F : b & 0x07;
+    for (size_t k = 1; ok && k < len; ++k) {
+      auto c = static_cast<unsigned char>(bytes[i + k]);
+      ok = (c >> 6) == 0x2;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid too.
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    if (ok) {
+      out.append(bytes.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+// One server-sent event; every line of `data` gets its own `data:` field.
+std::string sseFrame(std::string_view event, std::string_view data) {
+  std::string frame = "event: " + std::string(event) + "\n";
+  size_t start = 0;
+  while (true) {
+    size_t end = data.find('\n', start);
+    frame += "data: " + std::string(data.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start)) + "\n";
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return frame + "\n";
+}
+
 HttpResponse jsonResponse(unsigned status, const json& body) {
   HttpResponse r;
   r.status = status;
@@ -264,10 +305,15 @@ void Api::route(Request& r) {
     if (m == bhttp::verb::delete_) return deleteFunction(r, parts[1]);
     return methodNotAllowed();
   }
-  if (parts.size() == 3 && parts[0] == "functions" && (parts[2] == "invoke" || parts[2] == "invoke-async")) {
-    if (!validId(parts[1])) return;
-    if (m != bhttp::verb::post) return methodNotAllowed();
-    return invoke(r, parts[1], parts[2] == "invoke-async");
+  if (parts.size() == 3 && parts[0] == "functions") {
+    InvokeMode mode = parts[2] == "invoke" ? InvokeMode::Sync
+                      : parts[2] == "invoke-async" ? InvokeMode::Async
+                      : parts[2] == "invoke-stream" ? InvokeMode::Stream : InvokeMode::None;
+    if (mode != InvokeMode::None) {
+      if (!validId(parts[1])) return;
+      if (m != bhttp::verb::post) return methodNotAllowed();
+      return invoke(r, parts[1], mode);
+    }
   }
   if (parts.size() == 2 && parts[0] == "jobs") {
     if (!validId(parts[1])) return;
@@ -356,7 +402,7 @@ void Api::deleteFunction(Request& r, const std::string& id) {
   r.channel->send(HttpResponse{204, "application/json", {}, ""});
 }
 
-void Api::invoke(Request& r, const std::string& id, bool async) {
+void Api::invoke(Request& r, const std::string& id, InvokeMode mode) {
   Result<std::optional<service::FunctionRecord>> f = services_.catalog->find(id);
   if (!f.ok()) return r.fail(f.error());
   if (!f.value()) return r.fail(404, "not_found", "no function " + id);
@@ -383,37 +429,94 @@ void Api::invoke(Request& r, const std::string& id, bool async) {
   }
   std::shared_ptr<Request> shared = r.shared_from_this();
   if (std::shared_ptr<service::Deployment> ready = services_.catalog->cachedDeployment(id)) {
-    return startInvocation(shared, id, std::move(ready), std::move(call), deadline, async);
+    return startInvocation(shared, id, std::move(ready), std::move(call), deadline, mode);
   }
   // First use since start: the module is read from the store and compiled off the I/O thread.
-  boost::asio::post(workers_, [this, shared, id, record = *f.value(), call = std::move(call), deadline, async]() mutable {
+  boost::asio::post(workers_, [this, shared, id, record = *f.value(), call = std::move(call), deadline, mode]() mutable {
     Result<std::shared_ptr<service::Deployment>> d = services_.catalog->deployment(record);
     if (!d.ok()) return shared->fail(d.error());
-    startInvocation(shared, id, std::move(d).value(), std::move(call), deadline, async);
+    startInvocation(shared, id, std::move(d).value(), std::move(call), deadline, mode);
   });
 }
 
 void Api::startInvocation(std::shared_ptr<Request> request, const std::string& functionId,
                           std::shared_ptr<service::Deployment> deployment, service::InvokeRequest call,
-                          std::chrono::milliseconds deadline, bool async) {
+                          std::chrono::milliseconds deadline, InvokeMode mode) {
   if (Result<void> valid = deployment->validate(call); !valid.ok()) return request->fail(valid.error());
+  if (mode == InvokeMode::Stream) return startStream(std::move(request), functionId, std::move(deployment), std::move(call), deadline);
   std::string exportName = call.exportName;
   service::Task task = [deployment, call = std::move(call), functionId, exportName](
                            const service::RunContext& run) mutable -> Result<json> {
     TW_ASSIGN(service::InvokeOutcome out, deployment->invoke(std::move(call), run));
     return invokeBody(functionId, exportName, out);
   };
-  if (async) {
+  if (mode == InvokeMode::Async) {
     Result<std::string> job = services_.executor->submit(request->tenant, functionId, deadline, std::move(task));
     if (!job.ok()) return request->fail(job.error());
     return request->reply(202, {{"job_id", job.value()}});
   }
-  Result<void> started = services_.executor->invokeAsync(
+  auto started = services_.executor->invokeAsync(
       request->tenant, deadline, std::move(task), [request](Result<json> out) {
         if (out.ok()) return request->reply(200, out.value());
         request->fail(out.error());
       });
   if (!started.ok()) request->fail(started.error());
+}
+
+namespace {
+
+// Guest chunks onto a streamed answer: SSE frames (`event: chunk`, the bytes as UTF-8 with
+// invalid sequences replaced, one `data:` line per line) or the raw bytes.
+class StreamSink final : public TensorSink {
+ public:
+  StreamSink(std::shared_ptr<ResponseChannel> channel, bool sse, const std::atomic<bool>* stop)
+      : channel_(std::move(channel)), sse_(sse), stop_(stop) {}
+  bool write(std::string_view chunk) override {
+    return channel_->writePiece(sse_ ? sseFrame("chunk", validUtf8(chunk)) : std::string(chunk), stop_);
+  }
+
+ private:
+  std::shared_ptr<ResponseChannel> channel_;
+  bool sse_;
+  const std::atomic<bool>* stop_;
+};
+
+}  // namespace
+
+void Api::startStream(std::shared_ptr<Request> request, const std::string& functionId,
+                      std::shared_ptr<service::Deployment> deployment, service::InvokeRequest call,
+                      std::chrono::milliseconds deadline) {
+  std::string accept(request->http.headers[bhttp::field::accept]);
+  bool sse = accept.find("text/event-stream") != std::string::npos;
+  auto started = std::make_shared<std::atomic<bool>>(false);
+  std::string exportName = call.exportName;
+  service::Task task = [deployment, call = std::move(call), channel = request->channel, sse, started, functionId,
+                        exportName](const service::RunContext& run) mutable -> Result<json> {
+    HttpResponse head;
+    head.contentType = sse ? "text/event-stream" : "application/octet-stream";
+    head.headers.emplace_back("Cache-Control", "no-cache");
+    channel->startStream(std::move(head));
+    started->store(true);
+    call.io.sink = std::make_shared<StreamSink>(channel, sse, run.interrupt);
+    TW_ASSIGN(service::InvokeOutcome out, deployment->invoke(std::move(call), run));
+    return invokeBody(functionId, exportName, out);
+  };
+  auto done = [request, sse, started](Result<json> out) {
+    if (!started->load()) {  // stopped before it ran: an ordinary answer
+      if (out.ok()) return request->reply(200, out.value());
+      return request->fail(out.error());
+    }
+    if (sse && out.ok()) {
+      request->channel->writePiece(sseFrame("done", dumpJson({{"status", "ok"}, {"result", out.value()["result"]}})));
+    } else if (sse) {
+      json error = json::parse(responseFor(out.error()).body)["error"];
+      request->channel->writePiece(sseFrame("error", dumpJson({{"reason", error["kind"]}, {"message", error["message"]}})));
+    }
+    request->channel->endStream();
+  };
+  auto cancel = services_.executor->invokeAsync(request->tenant, deadline, std::move(task), std::move(done));
+  if (!cancel.ok()) return request->fail(cancel.error());
+  request->channel->onDisconnect(std::move(cancel).value());
 }
 
 void Api::getJob(Request& r, const std::string& id) {

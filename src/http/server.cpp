@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -59,11 +60,16 @@ class Channel final : public ResponseChannel {
   explicit Channel(std::shared_ptr<Session> session) : session_(std::move(session)) {}
   ~Channel() override;
   void send(HttpResponse response) override;
+  void startStream(HttpResponse head) override;
+  bool writePiece(std::string piece, const std::atomic<bool>* stop) override;
+  void endStream() override;
+  void onDisconnect(std::function<void()> callback) override;
   bool disconnected() const override;
 
  private:
   std::shared_ptr<Session> session_;
   std::atomic<bool> sent_{false};
+  std::atomic<bool> streaming_{false}, ended_{false};
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -90,7 +96,109 @@ class Session : public std::enable_shared_from_this<Session> {
 
   bool gone() const { return gone_.load(); }
 
+  // Streaming (see ResponseChannel). Pieces wait in `pieces_` for the strand to write them.
+  void startStream(HttpResponse head) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), h = std::move(head)]() mutable {
+      self->writeStreamHead(std::move(h));
+    });
+  }
+
+  bool writePiece(std::string piece, const std::atomic<bool>* stop) {
+    {
+      std::unique_lock<std::mutex> lock(streamMu_);
+      while (pieces_.size() >= ResponseChannel::kMaxQueuedPieces && !gone_ && !(stop && stop->load())) {
+        streamCv_.wait_for(lock, std::chrono::milliseconds(10));
+      }
+      if (gone_ || (stop && stop->load())) return false;
+      pieces_.push_back(std::move(piece));
+    }
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
+    return true;
+  }
+
+  void endStream() {
+    {
+      std::lock_guard<std::mutex> lock(streamMu_);
+      ending_ = true;
+    }
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->server_->requestAnswered();
+      self->pump();
+    });
+  }
+
+  void onDisconnect(std::function<void()> callback) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), cb = std::move(callback)]() mutable {
+      if (self->gone_) return cb();
+      self->disconnectCallback_ = std::move(cb);
+    });
+  }
+
  private:
+  void writeStreamHead(HttpResponse h) {
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    res->version(11);
+    res->result(h.status);
+    res->set(bhttp::field::content_type, h.contentType);
+    res->set("X-Request-Id", requestId_);
+    for (auto& [name, value] : h.headers) res->set(name, value);
+    res->keep_alive(false);  // the disconnect watch below reads from the socket meanwhile
+    res->chunked(true);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
+    bhttp::async_write_header(stream_, *serializer, [self = shared_from_this(), res, serializer](beast::error_code ec, size_t) {
+      if (ec) return self->markGone();
+      self->headWritten_ = true;
+      self->watchDisconnect();
+      self->pump();
+    });
+  }
+
+  // A client that closes its side ends this read; anything it sends is dropped.
+  void watchDisconnect() {
+    drain_.resize(4096);
+    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->markGone();
+      self->watchDisconnect();
+    });
+  }
+
+  void pump() {
+    if (!headWritten_ || writing_ || gone_) return;
+    std::shared_ptr<std::string> piece;
+    bool last = false;
+    {
+      std::lock_guard<std::mutex> lock(streamMu_);
+      if (!pieces_.empty()) {
+        piece = std::make_shared<std::string>(std::move(pieces_.front()));
+        pieces_.pop_front();
+      } else {
+        last = ending_;
+      }
+    }
+    streamCv_.notify_all();
+    if (!piece && !last) return;
+    writing_ = true;
+    auto onWritten = [self = shared_from_this(), piece, last](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec) return self->markGone();
+      if (last) return self->close();
+      self->pump();
+    };
+    if (last) {
+      asio::async_write(stream_, bhttp::make_chunk_last(), std::move(onWritten));
+    } else {
+      asio::async_write(stream_, bhttp::make_chunk(asio::buffer(*piece)), std::move(onWritten));
+    }
+  }
+
+  void markGone() {
+    bool was = gone_.exchange(true);
+    streamCv_.notify_all();
+    if (!was && disconnectCallback_) disconnectCallback_();
+    disconnectCallback_ = nullptr;
+    close();
+  }
+
   void arm(std::chrono::milliseconds timeout) {
     timedOut_ = false;
     timer_.expires_after(timeout);
@@ -211,6 +319,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     gone_ = true;
+    streamCv_.notify_all();
     timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -225,11 +334,19 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_, requestId_;
   bool timedOut_ = false, keepAlive_ = true, served_ = false, lingering_ = false;
   std::vector<char> drain_;
+  // Streaming state: the queue is shared with writer threads; the rest belongs to the strand.
+  std::mutex streamMu_;
+  std::condition_variable streamCv_;
+  std::deque<std::string> pieces_;
+  bool ending_ = false, headWritten_ = false, writing_ = false;
+  std::function<void()> disconnectCallback_;
   std::atomic<bool> gone_{false};
 };
 
 Channel::~Channel() {
-  if (!sent_.exchange(true)) {
+  if (streaming_) {
+    endStream();
+  } else if (!sent_.exchange(true)) {
     session_->answer(errorResponse(500, "internal", "the request was dropped without an answer"));
   }
 }
@@ -238,6 +355,24 @@ void Channel::send(HttpResponse response) {
   if (sent_.exchange(true)) return;
   session_->answer(std::move(response));
 }
+
+void Channel::startStream(HttpResponse head) {
+  if (sent_.exchange(true)) return;
+  streaming_ = true;
+  session_->startStream(std::move(head));
+}
+
+bool Channel::writePiece(std::string piece, const std::atomic<bool>* stop) {
+  if (!streaming_ || ended_) return false;
+  return session_->writePiece(std::move(piece), stop);
+}
+
+void Channel::endStream() {
+  if (!streaming_ || ended_.exchange(true)) return;
+  session_->endStream();
+}
+
+void Channel::onDisconnect(std::function<void()> callback) { session_->onDisconnect(std::move(callback)); }
 
 bool Channel::disconnected() const { return session_->gone(); }
 

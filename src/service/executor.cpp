@@ -155,14 +155,17 @@ Result<json> Executor::execute(Run& run, const Task& task) {
   return out;
 }
 
-Result<void> Executor::invokeAsync(TenantId tenant, std::chrono::milliseconds deadline, Task task,
-                                   Done done) {
+Result<Executor::Canceller> Executor::invokeAsync(TenantId tenant, std::chrono::milliseconds deadline,
+                                                  Task task, Done done) {
   TW_ASSIGN(Lease lease, quotas_->acquire(tenant, Resource::Concurrent));
   std::shared_ptr<Run> run = start(tenant, deadline, std::move(lease));
-  return enqueue([run, task = std::move(task), done = std::move(done)] {
+  TW_TRY(enqueue([run, task = std::move(task), done = std::move(done)] {
     Result<json> out = execute(*run, task);
     run->lease.release();
     done(std::move(out));
+  }));
+  return Canceller([weak = std::weak_ptr<Run>(run)] {
+    if (auto r = weak.lock()) r->stop(Stop::Cancel);
   });
 }
 

@@ -1,6 +1,6 @@
 // The native HTTP API of http-api.md over the service layer: authentication with scoped bearer
 // tokens, the request's tenant and the two-step tenant check, and the routes for functions,
-// invocations (sync and async) and jobs, each answering with the API's JSON or its error
+// invocations (sync, async and streamed) and jobs, each answering with the API's JSON or its error
 // envelope. Cheap work (auth, lookups, validation) runs on the I/O thread that read the
 // request; compiling a module runs on the API's own worker threads and guest code on the
 // executor's, so an I/O thread never blocks on either.
@@ -60,6 +60,7 @@ class Api {
   void handle(HttpRequest request, std::shared_ptr<ResponseChannel> channel);
 
   struct Request;
+  enum class InvokeMode : uint8_t { None, Sync, Async, Stream };
 
  private:
   void route(Request& request);
@@ -67,12 +68,15 @@ class Api {
   void deploy(Request& request);
   void listFunctions(Request& request);
   void deleteFunction(Request& request, const std::string& id);
-  void invoke(Request& request, const std::string& id, bool async);
+  void invoke(Request& request, const std::string& id, InvokeMode mode);
   void getJob(Request& request, const std::string& id);
   void cancelJob(Request& request, const std::string& id);
   void startInvocation(std::shared_ptr<Request> request, const std::string& functionId,
                        std::shared_ptr<service::Deployment> deployment, service::InvokeRequest invoke,
-                       std::chrono::milliseconds deadline, bool async);
+                       std::chrono::milliseconds deadline, InvokeMode mode);
+  void startStream(std::shared_ptr<Request> request, const std::string& functionId,
+                   std::shared_ptr<service::Deployment> deployment, service::InvokeRequest invoke,
+                   std::chrono::milliseconds deadline);
 
   ApiSettings settings_;
   ApiServices services_;

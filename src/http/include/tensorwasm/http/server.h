@@ -47,12 +47,23 @@ struct HttpResponse {
   std::string body;
 };
 
-// One request's answer. send() exactly once, from any thread; a channel destroyed without an
-// answer sends 500 `internal`, so a handler bug cannot hang a connection.
+// One request's answer, from any thread: either send() once, or a streamed answer:
+// startStream() (status and headers, chunked body), writePiece() any number of times, then
+// endStream(); the connection closes after a streamed answer. A channel destroyed without an
+// answer sends 500 `internal` (or ends its stream), so a handler bug cannot hang a connection.
 class ResponseChannel {
  public:
+  static constexpr size_t kMaxQueuedPieces = 32;
   virtual ~ResponseChannel() = default;
   virtual void send(HttpResponse response) = 0;
+  virtual void startStream(HttpResponse head) = 0;
+  // Queues one piece of the body, blocking while kMaxQueuedPieces wait for the socket (the
+  // back-pressure a slow client puts on the writer). False when the client is gone, or when
+  // `*stop` became true while waiting.
+  virtual bool writePiece(std::string piece, const std::atomic<bool>* stop = nullptr) = 0;
+  virtual void endStream() = 0;
+  // Runs `callback` once, on an I/O thread, if the client disconnects during a streamed answer.
+  virtual void onDisconnect(std::function<void()> callback) = 0;
   // True once the client has gone (the connection failed or closed).
   virtual bool disconnected() const = 0;
 };

@@ -69,9 +69,11 @@ class Executor {
   // quota refusals before anything runs.
   Result<nlohmann::json> invoke(TenantId tenant, std::chrono::milliseconds deadline, Task task);
   // As invoke, without waiting: `done` gets the outcome on a worker thread. A refusal (quota,
-  // full queue) is returned at once and `done` is never called.
+  // full queue) is returned at once and `done` is never called. The returned function stops
+  // the run (Cancelled), e.g. when the client that asked for it went away.
   using Done = std::function<void(Result<nlohmann::json>)>;
-  Result<void> invokeAsync(TenantId tenant, std::chrono::milliseconds deadline, Task task, Done done);
+  using Canceller = std::function<void()>;
+  Result<Canceller> invokeAsync(TenantId tenant, std::chrono::milliseconds deadline, Task task, Done done);
   // Queues `task` as a job and returns its id at once.
   Result<std::string> submit(TenantId tenant, std::string functionId,
                              std::chrono::milliseconds deadline, Task task);
