@@ -57,6 +57,7 @@ bool envFlag(const char* name) {
 struct Stack {
   std::shared_ptr<service::Executor> executor;
   std::shared_ptr<service::FunctionCatalog> catalog;
+  std::shared_ptr<service::InstanceRegistry> instances;
   std::shared_ptr<gpu::GpuRuntime> gpu;
 };
 
@@ -88,6 +89,13 @@ Result<Stack> buildStack(const ServeArgs& a, const std::filesystem::path& dataDi
   stack.gpu = gpu::GpuRuntime::process();
   cc.setup.gpu = stack.gpu;
   TW_ASSIGN(stack.catalog, service::FunctionCatalog::open(std::move(cc)));
+  std::optional<storage::Key> snapshotKey;
+  if (const char* hex = std::getenv("TENSOR_WASM_API_SNAPSHOT_HMAC_KEY"); hex && *hex) {
+    Result<storage::Key> key = storage::Key::fromHex(hex);
+    if (!key.ok()) return makeError(ErrorKind::Usage, "TENSOR_WASM_API_SNAPSHOT_HMAC_KEY: expected 64 hex characters");
+    snapshotKey = key.value();
+  }
+  TW_ASSIGN(stack.instances, service::InstanceRegistry::open(stack.catalog, snapshotKey));
   return stack;
 }
 
@@ -126,7 +134,8 @@ int runServe(const ServeArgs& a) {
   Result<Stack> stack = buildStack(a, dataDir.value());
   if (!stack.ok()) return reportError(stack.error());
   auto api = std::make_unique<http::Api>(std::move(settings).value(),
-                                         http::ApiServices{stack.value().catalog, stack.value().executor, stack.value().gpu});
+                                         http::ApiServices{stack.value().catalog, stack.value().instances,
+                                                           stack.value().executor, stack.value().gpu});
   http::ServerConfig sc;
   Result<uint64_t> maxBody = parseSize(a.maxBody);
   Result<std::chrono::nanoseconds> timeout = parseDuration(a.requestTimeout);
@@ -150,6 +159,7 @@ int runServe(const ServeArgs& a) {
   server.value()->stop();
   api.reset();
   stack.value().executor.reset();
+  stack.value().instances.reset();
   return kExitOk;
 }
 

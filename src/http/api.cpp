@@ -10,6 +10,7 @@
 #include "base64.h"
 #include "tensorwasm/runtime/trap.h"
 #include "tensorwasm/service/errors.h"
+#include "tensorwasm/snapshot/errors.h"
 #include "tensorwasm/storage/digest.h"
 #include "tensorwasm/support/units.h"
 #include "tensorwasm/support/uuid.h"
@@ -100,6 +101,26 @@ HttpResponse responseFor(const Error& e) {
     HttpResponse r = errorResponse(m.status, service::name(m.code), e.message);
     if (m.status == 429) r.headers.emplace_back("Retry-After", "1");
     return r;
+  }
+  if (std::optional<snapshot::SnapshotErrc> code = snapshot::snapshotErrc(e)) {
+    using snapshot::SnapshotErrc;
+    unsigned status = 400;
+    switch (*code) {
+      case SnapshotErrc::SignatureInvalid:
+      case SnapshotErrc::TenantScopeDenied: status = 403; break;
+      case SnapshotErrc::Replayed:
+      case SnapshotErrc::TooOld: status = 409; break;
+      case SnapshotErrc::NotFound: status = 404; break;
+      case SnapshotErrc::TooLarge: status = 413; break;
+      case SnapshotErrc::ModuleMismatch:
+      case SnapshotErrc::NotCapturable: status = 422; break;
+      case SnapshotErrc::GpuStateUnavailable: status = 503; break;
+      default: break;
+    }
+    return errorResponse(status, snapshot::name(*code), e.message);
+  }
+  if (service::isServiceError(e, service::ServiceErrc::SnapshotSigningNotConfigured)) {
+    return errorResponse(503, "snapshot_signing_not_configured", e.message);
   }
   switch (e.kind) {
     case ErrorKind::Trap: return errorResponse(422, "trap", trapMessage(static_cast<TrapKind>(e.code)));
@@ -315,6 +336,24 @@ void Api::route(Request& r) {
       return invoke(r, parts[1], mode);
     }
   }
+  if (parts.size() == 1 && parts[0] == "instances") {
+    if (m != bhttp::verb::post) return methodNotAllowed();
+    return createInstance(r);
+  }
+  if (parts.size() == 2 && parts[0] == "instances") {
+    if (!validId(parts[1])) return;
+    if (m == bhttp::verb::delete_) return deleteInstance(r, parts[1]);
+    return methodNotAllowed();
+  }
+  if (parts.size() == 3 && parts[0] == "instances" && parts[2] == "invoke") {
+    if (!validId(parts[1])) return;
+    if (m != bhttp::verb::post) return methodNotAllowed();
+    return invokeInstance(r, parts[1]);
+  }
+  if (parts.size() == 2 && parts[0] == "snapshot" && (parts[1] == "save" || parts[1] == "restore")) {
+    if (m != bhttp::verb::post) return methodNotAllowed();
+    return parts[1] == "save" ? saveSnapshot(r) : restoreSnapshot(r);
+  }
   if (parts.size() == 2 && parts[0] == "jobs") {
     if (!validId(parts[1])) return;
     if (m == bhttp::verb::get) return getJob(r, parts[1]);
@@ -402,52 +441,88 @@ void Api::deleteFunction(Request& r, const std::string& id) {
   r.channel->send(HttpResponse{204, "application/json", {}, ""});
 }
 
-void Api::invoke(Request& r, const std::string& id, InvokeMode mode) {
-  Result<std::optional<service::FunctionRecord>> f = services_.catalog->find(id);
-  if (!f.ok()) return r.fail(f.error());
-  if (!f.value()) return r.fail(404, "not_found", "no function " + id);
-  if (f.value()->tenant != r.tenant) return r.fail(403, "tenant_scope_denied", "the function belongs to another tenant");
+bool Api::parseInvoke(Request& r, service::InvokeRequest& call, std::chrono::milliseconds& deadline) {
   json body = r.http.body.empty() ? json::object() : json::parse(r.http.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return r.fail(400, "invalid_json", "the body is not a JSON object");
-  service::InvokeRequest call;
+  if (body.is_discarded() || !body.is_object()) {
+    r.fail(400, "invalid_json", "the body is not a JSON object");
+    return false;
+  }
   if (body.contains("export")) {
-    if (!body["export"].is_string()) return r.fail(400, "missing_export", "\"export\" must be a string");
+    if (!body["export"].is_string()) {
+      r.fail(400, "missing_export", "\"export\" must be a string");
+      return false;
+    }
     call.exportName = body["export"].get<std::string>();
   }
   if (body.contains("args")) call.args = body["args"];
   if (body.contains("input")) {
-    if (!body["input"].is_string()) return r.fail(400, "invalid_args", "\"input\" must be a string");
+    if (!body["input"].is_string()) {
+      r.fail(400, "invalid_args", "\"input\" must be a string");
+      return false;
+    }
     call.io.input = body["input"].get<std::string>();
   }
-  std::chrono::milliseconds deadline = settings_.invokeDeadline;
+  deadline = settings_.invokeDeadline;
   if (body.contains("deadline_ms")) {
     const json& d = body["deadline_ms"];
     if (!d.is_number_integer() || d.get<int64_t>() < 1) {
-      return r.fail(400, "invalid_args", "\"deadline_ms\" must be a positive integer");
+      r.fail(400, "invalid_args", "\"deadline_ms\" must be a positive integer");
+      return false;
     }
     deadline = std::chrono::milliseconds(d.get<int64_t>());
   }
+  return true;
+}
+
+std::optional<service::FunctionRecord> Api::ownedFunction(Request& r, const std::string& id) {
+  Result<std::optional<service::FunctionRecord>> f = services_.catalog->find(id);
+  if (!f.ok()) {
+    r.fail(f.error());
+    return std::nullopt;
+  }
+  if (!f.value()) {
+    r.fail(404, "not_found", "no function " + id);
+    return std::nullopt;
+  }
+  if (f.value()->tenant != r.tenant) {
+    r.fail(403, "tenant_scope_denied", "the function belongs to another tenant");
+    return std::nullopt;
+  }
+  return f.value();
+}
+
+void Api::invoke(Request& r, const std::string& id, InvokeMode mode) {
+  std::optional<service::FunctionRecord> f = ownedFunction(r, id);
+  if (!f) return;
+  service::InvokeRequest call;
+  std::chrono::milliseconds deadline;
+  if (!parseInvoke(r, call, deadline)) return;
   std::shared_ptr<Request> shared = r.shared_from_this();
+  auto start = [this, shared, id, mode, deadline](std::shared_ptr<service::Deployment> d, service::InvokeRequest c) {
+    if (Result<void> valid = d->validate(c); !valid.ok()) return shared->fail(valid.error());
+    Invoker invoker = [d](service::InvokeRequest req, const service::RunContext& run) {
+      return d->invoke(std::move(req), run);
+    };
+    startInvocation(shared, id, std::move(invoker), std::move(c), deadline, mode);
+  };
   if (std::shared_ptr<service::Deployment> ready = services_.catalog->cachedDeployment(id)) {
-    return startInvocation(shared, id, std::move(ready), std::move(call), deadline, mode);
+    return start(std::move(ready), std::move(call));
   }
   // First use since start: the module is read from the store and compiled off the I/O thread.
-  boost::asio::post(workers_, [this, shared, id, record = *f.value(), call = std::move(call), deadline, mode]() mutable {
+  boost::asio::post(workers_, [this, shared, start, record = *f, call = std::move(call)]() mutable {
     Result<std::shared_ptr<service::Deployment>> d = services_.catalog->deployment(record);
     if (!d.ok()) return shared->fail(d.error());
-    startInvocation(shared, id, std::move(d).value(), std::move(call), deadline, mode);
+    start(std::move(d).value(), std::move(call));
   });
 }
 
-void Api::startInvocation(std::shared_ptr<Request> request, const std::string& functionId,
-                          std::shared_ptr<service::Deployment> deployment, service::InvokeRequest call,
-                          std::chrono::milliseconds deadline, InvokeMode mode) {
-  if (Result<void> valid = deployment->validate(call); !valid.ok()) return request->fail(valid.error());
-  if (mode == InvokeMode::Stream) return startStream(std::move(request), functionId, std::move(deployment), std::move(call), deadline);
+void Api::startInvocation(std::shared_ptr<Request> request, const std::string& functionId, Invoker invoker,
+                          service::InvokeRequest call, std::chrono::milliseconds deadline, InvokeMode mode) {
+  if (mode == InvokeMode::Stream) return startStream(std::move(request), functionId, std::move(invoker), std::move(call), deadline);
   std::string exportName = call.exportName;
-  service::Task task = [deployment, call = std::move(call), functionId, exportName](
+  service::Task task = [invoker, call = std::move(call), functionId, exportName](
                            const service::RunContext& run) mutable -> Result<json> {
-    TW_ASSIGN(service::InvokeOutcome out, deployment->invoke(std::move(call), run));
+    TW_ASSIGN(service::InvokeOutcome out, invoker(std::move(call), run));
     return invokeBody(functionId, exportName, out);
   };
   if (mode == InvokeMode::Async) {
@@ -483,14 +558,13 @@ class StreamSink final : public TensorSink {
 
 }  // namespace
 
-void Api::startStream(std::shared_ptr<Request> request, const std::string& functionId,
-                      std::shared_ptr<service::Deployment> deployment, service::InvokeRequest call,
-                      std::chrono::milliseconds deadline) {
+void Api::startStream(std::shared_ptr<Request> request, const std::string& functionId, Invoker invoker,
+                      service::InvokeRequest call, std::chrono::milliseconds deadline) {
   std::string accept(request->http.headers[bhttp::field::accept]);
   bool sse = accept.find("text/event-stream") != std::string::npos;
   auto started = std::make_shared<std::atomic<bool>>(false);
   std::string exportName = call.exportName;
-  service::Task task = [deployment, call = std::move(call), channel = request->channel, sse, started, functionId,
+  service::Task task = [invoker, call = std::move(call), channel = request->channel, sse, started, functionId,
                         exportName](const service::RunContext& run) mutable -> Result<json> {
     HttpResponse head;
     head.contentType = sse ? "text/event-stream" : "application/octet-stream";
@@ -498,7 +572,7 @@ void Api::startStream(std::shared_ptr<Request> request, const std::string& funct
     channel->startStream(std::move(head));
     started->store(true);
     call.io.sink = std::make_shared<StreamSink>(channel, sse, run.interrupt);
-    TW_ASSIGN(service::InvokeOutcome out, deployment->invoke(std::move(call), run));
+    TW_ASSIGN(service::InvokeOutcome out, invoker(std::move(call), run));
     return invokeBody(functionId, exportName, out);
   };
   auto done = [request, sse, started](Result<json> out) {
@@ -517,6 +591,128 @@ void Api::startStream(std::shared_ptr<Request> request, const std::string& funct
   auto cancel = services_.executor->invokeAsync(request->tenant, deadline, std::move(task), std::move(done));
   if (!cancel.ok()) return request->fail(cancel.error());
   request->channel->onDisconnect(std::move(cancel).value());
+}
+
+std::shared_ptr<service::KeptEntry> Api::ownedInstance(Request& r, const std::string& id) {
+  std::shared_ptr<service::KeptEntry> entry = services_.instances->find(id);
+  if (!entry) {
+    r.fail(404, "not_found", "no instance " + id);
+  } else if (entry->tenant != r.tenant) {
+    r.fail(403, "tenant_scope_denied", "the instance belongs to another tenant");
+    entry = nullptr;
+  }
+  return entry;
+}
+
+void Api::createInstance(Request& r) {
+  json body = json::parse(r.http.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return r.fail(400, "invalid_json", "the body is not a JSON object");
+  std::string id = body.value("function_id", "");
+  if (!isUuid(id)) return r.fail(400, "invalid_id", "\"function_id\" must be a function's UUID");
+  std::optional<service::FunctionRecord> f = ownedFunction(r, id);
+  if (!f) return;
+  boost::asio::post(workers_, [this, shared = r.shared_from_this(), record = *f] {
+    Result<std::shared_ptr<service::KeptEntry>> entry = services_.instances->create(record);
+    if (!entry.ok()) return shared->fail(entry.error());
+    shared->reply(201, {{"instance_id", entry.value()->id}});
+  });
+}
+
+void Api::invokeInstance(Request& r, const std::string& id) {
+  std::shared_ptr<service::KeptEntry> entry = ownedInstance(r, id);
+  if (!entry) return;
+  service::InvokeRequest call;
+  std::chrono::milliseconds deadline;
+  if (!parseInvoke(r, call, deadline)) return;
+  if (Result<void> valid = entry->deployment->validate(call); !valid.ok()) return r.fail(valid.error());
+  Invoker invoker = [entry](service::InvokeRequest req, const service::RunContext& run) {
+    return entry->instance->invoke(std::move(req), run);
+  };
+  startInvocation(r.shared_from_this(), entry->functionId, std::move(invoker), std::move(call), deadline, InvokeMode::Sync);
+}
+
+void Api::deleteInstance(Request& r, const std::string& id) {
+  if (!ownedInstance(r, id)) return;
+  services_.instances->remove(id);
+  r.channel->send(HttpResponse{204, "application/json", {}, ""});
+}
+
+void Api::saveSnapshot(Request& r) {
+  json body = json::parse(r.http.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return r.fail(400, "invalid_json", "the body is not a JSON object");
+  bool exportFile = body.value("export", false);
+  std::shared_ptr<service::KeptEntry> entry;
+  std::optional<service::FunctionRecord> fresh;
+  if (body.contains("instance_id")) {
+    std::string id = body.value("instance_id", "");
+    if (!isUuid(id)) return r.fail(400, "invalid_id", "\"instance_id\" must be an instance's UUID");
+    if (!(entry = ownedInstance(r, id))) return;
+  } else {
+    std::string id = body.value("function_id", "");
+    if (!isUuid(id)) return r.fail(400, "invalid_id", "give \"instance_id\" or \"function_id\"");
+    if (!(fresh = ownedFunction(r, id))) return;
+  }
+  boost::asio::post(workers_, [this, shared = r.shared_from_this(), entry, fresh, exportFile]() mutable {
+    if (fresh) {  // a fresh instance of the function, made for this snapshot only
+      Result<std::shared_ptr<service::KeptEntry>> made = services_.instances->create(*fresh);
+      if (!made.ok()) return shared->fail(made.error());
+      entry = made.value();
+      services_.instances->remove(entry->id);
+    }
+    Result<service::SavedSnapshot> saved = services_.instances->save(*entry, exportFile);
+    if (!saved.ok()) return shared->fail(saved.error());
+    json out{{"snapshot_id", saved.value().id.str()}, {"size_bytes", saved.value().sizeBytes}};
+    const std::vector<uint8_t>& file = saved.value().exportedFile;
+    if (exportFile) out["snapshot_b64"] = encodeBase64({reinterpret_cast<const char*>(file.data()), file.size()});
+    shared->reply(200, out);
+  });
+}
+
+void Api::restoreSnapshot(Request& r) {
+  service::RestoreRequest restore;
+  restore.checks.tenantId = r.tenant;
+  std::string contentType(r.http.headers[bhttp::field::content_type]);
+  if (contentType.starts_with("application/octet-stream")) {
+    restore.file.assign(r.http.body.begin(), r.http.body.end());
+  } else {
+    json body = json::parse(r.http.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return r.fail(400, "invalid_json", "the body is not a JSON object");
+    if (body.contains("snapshot_id")) {
+      Result<storage::Digest> digest = storage::Digest::parse(body.value("snapshot_id", ""));
+      if (!digest.ok()) return r.fail(400, "invalid_id", "\"snapshot_id\" must be sha256:<64 hex>");
+      restore.id = digest.value();
+    } else if (body.contains("snapshot_b64") && body["snapshot_b64"].is_string()) {
+      std::optional<std::string> bytes = decodeBase64(body["snapshot_b64"].get_ref<const std::string&>());
+      if (!bytes) return r.fail(400, "invalid_base64", "\"snapshot_b64\" is not valid base64");
+      restore.file.assign(bytes->begin(), bytes->end());
+    } else {
+      return r.fail(400, "invalid_json", "give \"snapshot_id\" or \"snapshot_b64\"");
+    }
+    if (body.contains("min_sequence_no")) {
+      if (!body["min_sequence_no"].is_number_unsigned()) return r.fail(400, "invalid_json", "\"min_sequence_no\" must be an unsigned integer");
+      restore.checks.minSequenceNo = body["min_sequence_no"].get<uint64_t>();
+    }
+    if (body.contains("max_age_ms")) {
+      if (!body["max_age_ms"].is_number_unsigned()) return r.fail(400, "invalid_json", "\"max_age_ms\" must be an unsigned integer");
+      restore.checks.maxAge = std::chrono::milliseconds(body["max_age_ms"].get<uint64_t>());
+    }
+    if (body.contains("nonce")) {
+      std::string hex = body["nonce"].is_string() ? body["nonce"].get<std::string>() : "";
+      snapshot::Nonce nonce{};
+      bool ok = hex.size() == 32;
+      for (size_t i = 0; ok && i < 16; ++i) {
+        auto [p, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, nonce[i], 16);
+        ok = ec == std::errc() && p == hex.data() + 2 * i + 2;
+      }
+      if (!ok) return r.fail(400, "invalid_json", "\"nonce\" must be 32 hex characters");
+      restore.checks.expectedNonce = nonce;
+    }
+  }
+  boost::asio::post(workers_, [this, shared = r.shared_from_this(), restore = std::move(restore)] {
+    Result<std::shared_ptr<service::KeptEntry>> entry = services_.instances->restore(restore);
+    if (!entry.ok()) return shared->fail(entry.error());
+    shared->reply(201, {{"instance_id", entry.value()->id}});
+  });
 }
 
 void Api::getJob(Request& r, const std::string& id) {

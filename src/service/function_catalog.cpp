@@ -77,21 +77,27 @@ Result<std::shared_ptr<Deployment>> FunctionCatalog::deployment(const FunctionRe
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = deployments_.find(record.id); it != deployments_.end()) return it->second;
   }
-  TW_ASSIGN(std::shared_ptr<Deployment> made, makeDeployment(record));
+  TW_ASSIGN(std::vector<uint8_t> wasm, config_.store->get(record.digest));
+  TW_ASSIGN(std::shared_ptr<Deployment> made, makeDeployment(record.tenant, record.name, wasm));
   std::lock_guard<std::mutex> lock(mu_);
   if (!records_.count(record.id)) return made;  // deleted meanwhile: serve this call, keep nothing
   auto [it, inserted] = deployments_.emplace(record.id, made);
   return it->second;
 }
 
-Result<std::shared_ptr<Deployment>> FunctionCatalog::makeDeployment(const FunctionRecord& record) {
-  TW_ASSIGN(std::vector<uint8_t> wasm, config_.store->get(record.digest));
+Result<std::shared_ptr<Deployment>> FunctionCatalog::unlistedDeployment(TenantId tenant,
+                                                                       std::span<const uint8_t> wasm) {
+  return makeDeployment(tenant, "restored", wasm);
+}
+
+Result<std::shared_ptr<Deployment>> FunctionCatalog::makeDeployment(TenantId tenant, const std::string& name,
+                                                                   std::span<const uint8_t> wasm) {
   TW_ASSIGN(std::shared_ptr<CompiledModule> compiled, config_.engine->compile(wasm));
   DeploymentConfig dc;
-  dc.tenant = record.tenant;
+  dc.tenant = tenant;
   dc.setup = config_.setup;
-  dc.setup.args = {record.name};
-  dc.setup.cuda.tenant = std::to_string(record.tenant);
+  dc.setup.args = {name};
+  dc.setup.cuda.tenant = std::to_string(tenant);
   dc.pool = config_.pool;
   return Deployment::create(config_.engine, std::move(compiled), std::move(dc), config_.quotas);
 }

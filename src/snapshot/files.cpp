@@ -111,7 +111,12 @@ Result<storage::Digest> SnapshotStore::save(const Instance& instance, const Capt
   CaptureOptions withoutModule = options;
   withoutModule.embedModule = false;
   TW_ASSIGN(std::vector<uint8_t> payload, captureSnapshot(instance, withoutModule));
-  TW_TRY(store_->put(instance.module().bytes, storage::ArtifactKind::Module));
+  return savePayload(payload, instance.module().bytes);
+}
+
+Result<storage::Digest> SnapshotStore::savePayload(std::span<const uint8_t> payload,
+                                                   std::span<const uint8_t> module) const {
+  TW_TRY(store_->put(module, storage::ArtifactKind::Module));
   return store_->put(payload, storage::ArtifactKind::Snapshot);
 }
 

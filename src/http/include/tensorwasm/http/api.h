@@ -21,6 +21,7 @@
 #include "tensorwasm/http/server.h"
 #include "tensorwasm/service/executor.h"
 #include "tensorwasm/service/function_catalog.h"
+#include "tensorwasm/service/instances.h"
 
 namespace tw::http {
 
@@ -49,6 +50,7 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
 
 struct ApiServices {
   std::shared_ptr<service::FunctionCatalog> catalog;
+  std::shared_ptr<service::InstanceRegistry> instances;
   std::shared_ptr<service::Executor> executor;
   std::shared_ptr<gpu::GpuRuntime> gpu;  // null: no GPU layer (healthz says so)
 };
@@ -71,12 +73,21 @@ class Api {
   void invoke(Request& request, const std::string& id, InvokeMode mode);
   void getJob(Request& request, const std::string& id);
   void cancelJob(Request& request, const std::string& id);
-  void startInvocation(std::shared_ptr<Request> request, const std::string& functionId,
-                       std::shared_ptr<service::Deployment> deployment, service::InvokeRequest invoke,
-                       std::chrono::milliseconds deadline, InvokeMode mode);
-  void startStream(std::shared_ptr<Request> request, const std::string& functionId,
-                   std::shared_ptr<service::Deployment> deployment, service::InvokeRequest invoke,
-                   std::chrono::milliseconds deadline);
+  using Invoker = std::function<Result<service::InvokeOutcome>(service::InvokeRequest, const service::RunContext&)>;
+  // Reads the invoke body into `call` and `deadline`; false when it answered with an error.
+  bool parseInvoke(Request& request, service::InvokeRequest& call, std::chrono::milliseconds& deadline);
+  // The function `id` when it exists and belongs to the request's tenant; else answers 404/403.
+  std::optional<service::FunctionRecord> ownedFunction(Request& request, const std::string& id);
+  std::shared_ptr<service::KeptEntry> ownedInstance(Request& request, const std::string& id);
+  void createInstance(Request& request);
+  void invokeInstance(Request& request, const std::string& id);
+  void deleteInstance(Request& request, const std::string& id);
+  void saveSnapshot(Request& request);
+  void restoreSnapshot(Request& request);
+  void startInvocation(std::shared_ptr<Request> request, const std::string& functionId, Invoker invoker,
+                       service::InvokeRequest invoke, std::chrono::milliseconds deadline, InvokeMode mode);
+  void startStream(std::shared_ptr<Request> request, const std::string& functionId, Invoker invoker,
+                   service::InvokeRequest invoke, std::chrono::milliseconds deadline);
 
   ApiSettings settings_;
   ApiServices services_;

@@ -89,9 +89,15 @@ class Deployment : public std::enable_shared_from_this<Deployment> {
 class KeptInstance {
  public:
   Result<InvokeOutcome> invoke(InvokeRequest request, const RunContext& run);
-  // For snapshots: the instance and its GPU session, while no invocation runs.
+  // For snapshots: the instance and its host side (use whileIdle when invocations may run).
   Instance& instance() { return *fresh_.instance; }
   GuestHost& host();
+  // Runs `f(instance, host)` while no invocation runs on this instance.
+  template <typename F>
+  auto whileIdle(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(*fresh_.instance, host());
+  }
 
  private:
   friend class Deployment;

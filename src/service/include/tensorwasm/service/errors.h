@@ -25,7 +25,8 @@ namespace tw::service {
   X(InvalidArgs, Usage, "invalid_args")                               \
   X(TooManyArgs, Usage, "too_many_args")                              \
   X(UnsupportedResultType, Usage, "unsupported_result_type")          \
-  X(InvalidTenantsFile, Usage, "invalid_tenants_file")
+  X(InvalidTenantsFile, Usage, "invalid_tenants_file")              \
+  X(SnapshotSigningNotConfigured, Unsupported, "snapshot_signing_not_configured")
 
 enum class ServiceErrc : int32_t {
 #define TW_SERVICE_ENUM(name, kind, text) name,

@@ -46,12 +46,16 @@ class FunctionCatalog {
   Result<bool> remove(const std::string& id);
   // The deployment serving `record`, made (and its module compiled) on first use.
   Result<std::shared_ptr<Deployment>> deployment(const FunctionRecord& record);
+  // A deployment of `wasm` for `tenant` that is not a deployed function (a module restored
+  // from a snapshot file); nothing is recorded.
+  Result<std::shared_ptr<Deployment>> unlistedDeployment(TenantId tenant, std::span<const uint8_t> wasm);
   // The deployment of function `id` if it was already made, else null (never compiles).
   std::shared_ptr<Deployment> cachedDeployment(const std::string& id) const;
 
  private:
   explicit FunctionCatalog(CatalogConfig config) : config_(std::move(config)) {}
-  Result<std::shared_ptr<Deployment>> makeDeployment(const FunctionRecord& record);
+  Result<std::shared_ptr<Deployment>> makeDeployment(TenantId tenant, const std::string& name,
+                                                     std::span<const uint8_t> wasm);
 
   CatalogConfig config_;
   std::unique_ptr<storage::FunctionIndex> index_;

@@ -48,6 +48,8 @@ class SnapshotStore {
   // Stores the instance's module (kind `module`) and its snapshot without the module bytes
   // (kind `snapshot`); returns the snapshot's digest.
   Result<storage::Digest> save(const Instance& instance, const CaptureOptions& options) const;
+  // The same for a payload captured elsewhere (without its module) and the module's bytes.
+  Result<storage::Digest> savePayload(std::span<const uint8_t> payload, std::span<const uint8_t> module) const;
   // The verified snapshot with this digest (NotFound when there is none under the key).
   Result<Snapshot> load(const storage::Digest& digest, const SnapshotLimits& limits = {}) const;
   // The module a snapshot was taken of, from the store, digest-checked.
