@@ -71,12 +71,17 @@ int runBench(const BenchArgs& a) {
   Engine engine(EngineConfig{}, std::move(tier).value());
   auto compiled = engine.compile(bytes.value());
   if (!compiled.ok()) return reportError(compiled.error());
-  auto factory = [&]() -> Result<service::FreshInstance> {
+  auto factory = [&](const InstanceImage* image) -> Result<service::FreshInstance> {
     TW_ASSIGN(Linker linker, benchLinker(a.file));
-    TW_ASSIGN(std::shared_ptr<Instance> inst, linker.instantiate(engine, compiled.value()));
+    std::shared_ptr<Instance> inst;
+    if (image) {
+      TW_ASSIGN(inst, linker.instantiateFromImage(engine, compiled.value(), *image));
+    } else {
+      TW_ASSIGN(inst, linker.instantiate(engine, compiled.value()));
+    }
     return service::FreshInstance{std::move(inst), nullptr};
   };
-  auto probe = factory();
+  auto probe = factory(nullptr);
   if (!probe.ok()) return reportError(probe.error());
   std::optional<Extern> target = probe.value().instance->getExport(a.invoke);
   if (!target || target->kind != ExternKind::Func) {
@@ -88,7 +93,7 @@ int runBench(const BenchArgs& a) {
   std::vector<double> cold, warm;
   for (int i = 0; i < a.iterations; ++i) {
     Clock::time_point t0 = Clock::now();
-    auto fresh = factory();
+    auto fresh = factory(nullptr);
     if (!fresh.ok()) return reportError(fresh.error());
     if (auto r = callOnce(*fresh.value().instance, a.invoke, args.value()); !r.ok()) return reportError(r.error());
     cold.push_back(since(t0));

@@ -251,7 +251,7 @@ Result<std::shared_ptr<const InstanceImage>> InstanceImage::capture(const Instan
   return std::shared_ptr<const InstanceImage>(std::move(image));
 }
 
-Result<void> InstanceImage::restore(Instance& instance) const {
+Result<void> InstanceImage::checkFits(const Instance& instance) const {
   if (instance.globals.size() != importedGlobals_ + globals_.size() ||
       instance.tables.size() != importedTables_ + tables_.size()) {
     return makeError(ErrorKind::Instantiate, "the image belongs to another module");
@@ -262,7 +262,23 @@ Result<void> InstanceImage::restore(Instance& instance) const {
                                              " is larger than the table may be");
     }
   }
+  return {};
+}
+
+Result<void> InstanceImage::restore(Instance& instance) const {
+  TW_TRY(checkFits(instance));
   if (memory_) TW_TRY(memory_->restore(*instance.memory));
+  setObjects(instance);
+  return {};
+}
+
+Result<void> InstanceImage::restoreObjects(Instance& instance) const {
+  TW_TRY(checkFits(instance));
+  setObjects(instance);
+  return {};
+}
+
+void InstanceImage::setObjects(Instance& instance) const {
   for (size_t i = 0; i < globals_.size(); ++i) {
     Global& g = *instance.globals[importedGlobals_ + i];
     g.value = globals_[i];
@@ -275,7 +291,6 @@ Result<void> InstanceImage::restore(Instance& instance) const {
   }
   instance.droppedElems = droppedElems_;
   instance.droppedDatas = droppedDatas_;
-  return {};
 }
 
 Result<std::optional<uint32_t>> InstanceImage::portableRef(Ref ref) {

@@ -19,11 +19,11 @@ PooledInstance::~PooledInstance() {
 
 Result<std::shared_ptr<InstancePool>> InstancePool::create(Factory factory, Config config) {
   std::shared_ptr<InstancePool> pool(new InstancePool(std::move(factory), config));
-  TW_ASSIGN(FreshInstance first, pool->factory_());
+  TW_ASSIGN(FreshInstance first, pool->factory_(nullptr));
   TW_ASSIGN(pool->image_, InstanceImage::capture(*first.instance));
   pool->idle_.push_back(std::move(first));
   while (pool->idle_.size() < config.warm) {
-    TW_ASSIGN(FreshInstance more, pool->factory_());
+    TW_ASSIGN(FreshInstance more, pool->factory_(pool->image_.get()));
     pool->idle_.push_back(std::move(more));
   }
   return pool;
@@ -42,7 +42,7 @@ Result<PooledInstance> InstancePool::acquire() {
     }
     stats_.misses++;
   }
-  TW_ASSIGN(out.fresh_, factory_());
+  TW_ASSIGN(out.fresh_, factory_(image_.get()));
   return out;
 }
 

@@ -96,8 +96,11 @@ class InstanceImage {
   // types, function indices, table and memory limits of the module's types).
   static Result<std::shared_ptr<const InstanceImage>> fromPortable(
       const Module& module, const PortableInstance& state, std::span<const MemoryRun> memoryRuns);
-  // Puts `instance` (of the same compiled module) back into the captured state.
+  // Puts `instance` (of the same module) back into the captured state.
   Result<void> restore(Instance& instance) const;
+  // restore() less the memory: the own globals, tables and segment flags only, for an
+  // instance whose memory was made from memory() (Linker::instantiateFromImage).
+  Result<void> restoreObjects(Instance& instance) const;
   // The state without pointers (its memory is memory()); an Unsupported error when it holds a
   // non-null externref or a function outside the instance's index space.
   Result<PortableInstance> portable() const;
@@ -116,6 +119,10 @@ class InstanceImage {
   static void* decode(const Instance& instance, Ref ref);
   static Result<std::optional<uint32_t>> portableRef(Ref ref);
   static Result<Ref> refFromPortable(const Module& module, std::optional<uint32_t> func);
+  // An Instantiate or Limit error when the instance's shape cannot hold the image; checked
+  // before anything is changed.
+  Result<void> checkFits(const Instance& instance) const;
+  void setObjects(Instance& instance) const;
 
   std::shared_ptr<const MemoryImage> memory_;  // null when the memory is imported or absent
   std::vector<UntypedValue> globals_;          // own globals, in index order

@@ -23,6 +23,7 @@ namespace tw {
 
 class Engine;
 class Instance;
+class InstanceImage;
 
 // Per-call options: an interrupt flag the engine polls at function entries and loop
 // back-edges (set it from another thread to stop the guest with an "interrupted" trap).
@@ -131,8 +132,21 @@ class Linker {
   Result<std::shared_ptr<Instance>> instantiate(const Engine& engine,
                                                 std::shared_ptr<const CompiledModule> module,
                                                 const CallOptions& options = {}) const;
+  // Instantiates from `image`, an image of an instance of the same module: imports resolve
+  // as in instantiate() (so host functions are this linker's), but the own memory maps the
+  // image's memory copy-on-write and own globals, tables and segment flags are the image's.
+  // No segment is applied and the start function does not run: the image holds their
+  // effects. Costs no copy of the memory; its pages fault in as the guest touches them.
+  Result<std::shared_ptr<Instance>> instantiateFromImage(const Engine& engine,
+                                                         std::shared_ptr<const CompiledModule> module,
+                                                         const InstanceImage& image) const;
 
  private:
+  // Resolves imports and makes the own functions, globals, tables and memory (the memory
+  // from `memoryImage` when given, else zero pages), bound to the tier's code.
+  Result<std::shared_ptr<Instance>> allocate(const Engine& engine,
+                                             std::shared_ptr<const CompiledModule> module,
+                                             const MemoryImage* memoryImage) const;
   std::map<std::pair<std::string, std::string>, Extern> defs_;
   // Instances that imported a table: their functions may sit in a table that outlives
   // them (even when instantiation failed part-way), so they live as long as the linker.

@@ -31,7 +31,11 @@ static_assert(kReservationBytes >= 2 * 0xFFFFFFFFull + 16);
 class Memory {
  public:
   // `limitBytes` is the embedder's cap (engine.md default 256 MiB); growth past it fails.
-  static Result<std::shared_ptr<Memory>> create(const MemoryType& type, uint64_t limitBytes);
+  // With `initial`, the memory starts as that image (mapped copy-on-write, its size included)
+  // instead of the type's minimum of zero pages; an Instantiate error when the image's size
+  // is outside the type's limits, a Limit error when it exceeds the cap.
+  static Result<std::shared_ptr<Memory>> create(const MemoryType& type, uint64_t limitBytes,
+                                                const MemoryImage* initial = nullptr);
   ~Memory();
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;

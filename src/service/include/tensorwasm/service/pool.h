@@ -1,5 +1,6 @@
 // A pool of warm instances of one module (for one tenant): instances are made ahead by the
-// caller's factory, handed out whole, and on release reset to the state right after
+// caller's factory (from the pool's image once it has one, so without running the module's
+// initializers again), handed out whole, and on release reset to the state right after
 // instantiation: memory through its copy-on-write image (pages the invocation dirtied are
 // dropped, growth is undone), the instance's own globals, tables and segment flags, and host
 // state through the factory's reset hook (WASI files and environment, GPU buffers). The image
@@ -43,7 +44,12 @@ class PooledInstance {
 
 class InstancePool : public std::enable_shared_from_this<InstancePool> {
  public:
-  using Factory = std::function<Result<FreshInstance>()>;
+  // Makes an instance with its own host state. `image` is null for the pool's first
+  // instance, which the pool captures its image from before it ever runs (so the factory
+  // instantiates fully: Linker::instantiate); for every later one it is that image, and the
+  // factory should make the instance with Linker::instantiateFromImage (copy-on-write memory,
+  // no initializers run), with host functions from a linker of its own.
+  using Factory = std::function<Result<FreshInstance>(const InstanceImage* image)>;
   struct Config {
     size_t warm = 2;   // instances made ahead
     size_t keep = 64;  // most instances kept for reuse
@@ -52,7 +58,7 @@ class InstancePool : public std::enable_shared_from_this<InstancePool> {
     uint64_t hits = 0, misses = 0, resets = 0, resetFailures = 0;
   };
   static Result<std::shared_ptr<InstancePool>> create(Factory factory, Config config);
-  // A warm instance, or a new one when none is idle.
+  // A warm instance, or a new one (from the image) when none is idle.
   Result<PooledInstance> acquire();
   size_t idle() const;
   Stats stats() const;
