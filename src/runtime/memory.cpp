@@ -32,6 +32,7 @@ struct FreeReservation {
 
 // Few: each holds 8 GiB of address space (and its image's memfd) while unused.
 constexpr size_t kMaxFreeReservations = 16;
+constexpr size_t kReserveAtOnce = 4;
 
 struct FreeList {
   std::mutex mu;
@@ -44,23 +45,40 @@ FreeList& freeList() {
   return *list;
 }
 
+// Adds a reservation to the free list, unmapping the oldest one when the list is full (the
+// oldest most likely maps the image of a pool that is gone).
+void keep(FreeReservation r) {
+  FreeReservation evicted;
+  {
+    FreeList& list = freeList();
+    std::lock_guard<std::mutex> lock(list.mu);
+    if (list.entries.size() == kMaxFreeReservations) {
+      evicted = std::move(list.entries.front());
+      list.entries.erase(list.entries.begin());
+    }
+    list.entries.push_back(std::move(r));
+  }
+  if (evicted.base) munmap(evicted.base, kReservationBytes);
+}
+
 bool replaceWithNone(uint8_t* at, uint64_t bytes) {
   return mmap(at, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) != MAP_FAILED;
 }
 
-// A free reservation, best one already mapping `wanted` (then left mapped), else one mapping
-// nothing; any other image is unmapped first. A new one when none is free; null on failure.
+// A free reservation, best the newest already mapping `wanted` (then left mapped), else one
+// mapping nothing; any other image is unmapped first. When none is free, reserves several at
+// once (one system call for kReserveAtOnce) and keeps the others. Null base on failure.
 FreeReservation takeReservation(const MemoryImage* wanted) {
   FreeReservation r;
+  FreeList& list = freeList();
   {
-    FreeList& list = freeList();
     std::lock_guard<std::mutex> lock(list.mu);
     auto score = [&](const FreeReservation& e) { return e.image.get() == wanted ? 2 : e.image ? 0 : 1; };
-    auto best = std::max_element(list.entries.begin(), list.entries.end(),
+    auto best = std::max_element(list.entries.rbegin(), list.entries.rend(),
                                  [&](const auto& a, const auto& b) { return score(a) < score(b); });
-    if (best != list.entries.end()) {
+    if (best != list.entries.rend()) {
       r = std::move(*best);
-      list.entries.erase(best);
+      list.entries.erase(std::next(best).base());
     }
   }
   if (r.base && r.image && r.image.get() != wanted) {
@@ -70,33 +88,26 @@ FreeReservation takeReservation(const MemoryImage* wanted) {
     }
     r.image = nullptr;
   }
-  if (!r.base) {
-    void* p = mmap(nullptr, kReservationBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p != MAP_FAILED) r.base = static_cast<uint8_t*>(p);
-  }
+  if (r.base) return r;
+  void* p = mmap(nullptr, kReserveAtOnce * kReservationBytes, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return r;
+  r.base = static_cast<uint8_t*>(p);
+  for (size_t i = 1; i < kReserveAtOnce; ++i) keep({r.base + i * kReservationBytes, nullptr});
   return r;
 }
 
 // Empties a dead memory's reservation of every page written or grown and keeps it for
-// reuse; unmaps it when the free list is full or emptying fails.
+// reuse; unmaps it when emptying fails.
 void giveBackReservation(uint8_t* base, uint64_t size, std::shared_ptr<const MemoryImage> image) {
-  FreeList& list = freeList();
-  bool room;
-  {
-    std::lock_guard<std::mutex> lock(list.mu);
-    room = list.entries.size() < kMaxFreeReservations;
-  }
   uint64_t imaged = image ? image->sizeBytes() : 0;
-  bool emptied = room && (imaged == 0 || madvise(base, imaged, MADV_DONTNEED) == 0) &&
+  bool emptied = (imaged == 0 || madvise(base, imaged, MADV_DONTNEED) == 0) &&
                  (size <= imaged || replaceWithNone(base + imaged, size - imaged));
   if (emptied) {
-    std::lock_guard<std::mutex> lock(list.mu);
-    if (list.entries.size() < kMaxFreeReservations) {
-      list.entries.push_back({base, std::move(image)});
-      return;
-    }
+    keep({base, std::move(image)});
+  } else {
+    munmap(base, kReservationBytes);
   }
-  munmap(base, kReservationBytes);
 }
 
 // Makes a new memory hold `initial`; `mapped` is what its reservation maps already.
