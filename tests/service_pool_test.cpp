@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "tensorwasm/runtime/image.h"
@@ -33,10 +34,14 @@ const char* kStatefulWat = R"((module
   (func (export "dirty")
     (memory.fill (i32.const 0) (i32.const 0xAB) (i32.const 131072))
     (drop (memory.grow (i32.const 3)))
+    (i32.store8 (i32.const 200000) (i32.const 0x55))
     (global.set $counter (i32.const 99))
     (table.init $e8 (i32.const 0) (i32.const 0) (i32.const 1))
     (elem.drop $e8)
     (data.drop $late))
+  (func (export "grown_byte") (result i32)
+    (drop (memory.grow (i32.const 3)))
+    (i32.load8_u (i32.const 200000)))
   (func (export "init_e8") (table.init $e8 (i32.const 1) (i32.const 0) (i32.const 1)))
   (func (export "init_late") (memory.init $late (i32.const 100) (i32.const 0) (i32.const 4)))
   (func (export "init_hello") (memory.init 0 (i32.const 200) (i32.const 0) (i32.const 1)))
@@ -85,27 +90,31 @@ void expectFresh(Instance& inst) {
   EXPECT_EQ(call(inst, "slot1"), 8);
 }
 
-TEST(ServicePool, ResetUndoesEverythingAnInvocationWrote) {
-  int hostResets = 0;
+// Every round writes each kind of state (memory, grown memory, globals, table entries,
+// segment flags, host state) and the next user must see none of it.
+void expectResetsUndoEverything(InstancePool::Config config) {
+  std::atomic<int> hostResets{0};
   auto compiled = compileWat(kStatefulWat);
   auto pool = InstancePool::create(
       [&](const InstanceImage* image) -> Result<FreshInstance> {
         TW_ASSIGN(auto inst, make(compiled, image));
         return FreshInstance{std::move(inst), [&] { ++hostResets; }};
       },
-      {2, 4});
+      config);
   ASSERT_TRUE(pool.ok()) << pool.error().describe();
   EXPECT_EQ(pool.value()->idle(), 2u);
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 6; ++round) {
     auto a = pool.value()->acquire();
     ASSERT_TRUE(a.ok());
     expectFresh(*a.value());
+    EXPECT_EQ(call(*a.value(), "grown_byte"), 0) << "a byte written in grown memory";
     call(*a.value(), "dirty");
     EXPECT_EQ(call(*a.value(), "counter"), 99);
-    EXPECT_EQ(call(*a.value(), "size"), 5);
+    EXPECT_EQ(call(*a.value(), "size"), 8);
     EXPECT_EQ(call(*a.value(), "slot0"), 8);
   }
-  EXPECT_EQ(hostResets, 3);
+  pool.value()->flushResets();
+  EXPECT_EQ(hostResets, 6);
   // Every instance, including ones that never served the first round, comes back fresh.
   auto x = pool.value()->acquire();
   auto y = pool.value()->acquire();
@@ -114,6 +123,45 @@ TEST(ServicePool, ResetUndoesEverythingAnInvocationWrote) {
   expectFresh(*y.value());
   expectFresh(*z.value());
   EXPECT_GE(pool.value()->stats().misses, 1u);
+}
+
+TEST(ServicePool, ResetUndoesEverythingAnInvocationWrote) {
+  expectResetsUndoEverything({2, 4});  // written pages kept resident
+}
+
+TEST(ServicePool, ResetUndoesEverythingWithPagesDropped) {
+  expectResetsUndoEverything({2, 4, 0});
+}
+
+TEST(ServicePool, ResetUndoesEverythingInTheBackground) {
+  expectResetsUndoEverything({2, 4, 2ull << 20, true});
+}
+
+// With resets in the background, an instance given back is handed out again only once reset,
+// however soon it is asked for; the pool's thread does the work and can be waited for.
+TEST(ServicePool, BackgroundResetsNeverHandOutADirtyInstance) {
+  auto compiled = compileWat(kStatefulWat);
+  auto pool = InstancePool::create(
+      [&](const InstanceImage* image) -> Result<FreshInstance> {
+        TW_ASSIGN(auto inst, make(compiled, image));
+        return FreshInstance{std::move(inst), nullptr};
+      },
+      {1, 2, 2ull << 20, true});
+  ASSERT_TRUE(pool.ok()) << pool.error().describe();
+  for (int round = 0; round < 50; ++round) {
+    auto a = pool.value()->acquire();
+    EXPECT_EQ(call(*a.value(), "counter"), 7) << round;
+    EXPECT_EQ(call(*a.value(), "byte", {Value::i32(0)}), 0) << round;
+    call(*a.value(), "dirty");
+  }
+  pool.value()->flushResets();
+  InstancePool::Stats stats = pool.value()->stats();
+  EXPECT_EQ(stats.resets, 50u);
+  EXPECT_GT(stats.backgroundResetCpuNs, 0u);
+  EXPECT_EQ(pool.value()->idle(), 2u);
+  // A pool destroyed with resets still pending drops those instances.
+  { auto last = pool.value()->acquire(); call(*last.value(), "dirty"); }
+  pool = Error{};
 }
 
 TEST(ServicePool, GrownMemoryIsInaccessibleAfterReset) {
