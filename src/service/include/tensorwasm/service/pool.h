@@ -1,8 +1,9 @@
 // A pool of warm instances of one module (for one tenant): instances are made ahead by the
 // caller's factory (from the pool's image once it has one, so without running the module's
 // initializers again), handed out whole, and on release reset to the state right after
-// instantiation: memory through its copy-on-write image (pages the invocation dirtied are
-// dropped, growth is undone), the instance's own globals, tables and segment flags, and host
+// instantiation: memory through its copy-on-write image (pages the invocation wrote are
+// copied back from it and kept, or dropped past Config::keepResidentBytes; growth is
+// undone), the instance's own globals, tables and segment flags, and host
 // state through the factory's reset hook (WASI files and environment, GPU buffers). The image
 // is captured once, from the first instance, before it ever ran.
 // Resets run where the instance is given back, or (Config::resetInBackground) on a thread of
