@@ -147,7 +147,6 @@ Result<std::shared_ptr<Memory>> Memory::create(const MemoryType& type, uint64_t 
   FreeReservation r = takeReservation(initial);
   if (!r.base) return makeError(ErrorKind::Limit, "cannot reserve linear memory");
   mem->base_ = r.base;
-  mem->reserved_ = kReservationBytes;
   reservations.add(reinterpret_cast<uintptr_t>(r.base), reinterpret_cast<uintptr_t>(r.base) + kReservationBytes,
                    &mem->size_);
   if (initial) {

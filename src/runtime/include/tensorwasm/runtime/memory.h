@@ -1,6 +1,7 @@
 // Linear memory: a reserved virtual region (kReservationBytes: everything a 32-bit address
 // plus a 32-bit offset plus the widest access can reach) committed page by page as it
-// grows, so growth never moves the base and the uncommitted rest stays PROT_NONE. Every
+// grows, so growth never moves the base and the uncommitted rest stays PROT_NONE (a
+// destroyed memory's reservation, emptied, may serve a later memory: memory.cpp). Every
 // memory registers its reservation process-wide, so the optimizing tier's fault handler can
 // tell an out-of-bounds access of generated code (isGuardFault) from any other fault. Host
 // code reaches guest memory only through the bounds-checked accessors here.
@@ -83,7 +84,6 @@ class Memory {
   Memory() = default;
   MemoryType type_;
   uint64_t maxPages_ = 0;     // min(type max, limit)
-  uint64_t reserved_ = 0;     // bytes of address space reserved
 };
 
 }  // namespace tw
