@@ -141,15 +141,18 @@ Result<std::shared_ptr<Instance>> Linker::allocate(const Engine& engine,
     }
   }
 
+  // Never resized after this: funcs points into it.
+  inst->ownFunctions.resize(m.bodies.size());
+  inst->funcs.reserve(inst->funcs.size() + m.bodies.size());
   for (size_t i = 0; i < m.bodies.size(); ++i) {
-    auto f = std::make_unique<Function>();
+    Function& f = inst->ownFunctions[i];
     uint32_t index = m.numImportedFuncs + static_cast<uint32_t>(i);
-    f->type = m.funcType(FuncIdx(index));
-    f->typeId = canonicalTypeId(f->type);
-    f->instance = inst.get();
-    f->index = index;
-    inst->funcs.push_back(f.get());
-    inst->ownFunctions.push_back(std::move(f));
+    uint32_t type = m.funcs[index].value;
+    f.type = m.types[type];
+    f.typeId = compiled->typeIds()[type];
+    f.instance = inst.get();
+    f.index = index;
+    inst->funcs.push_back(&f);
   }
   for (const GlobalDef& g : m.globals) {
     auto cell = std::make_shared<Global>();

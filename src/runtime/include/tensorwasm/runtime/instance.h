@@ -59,15 +59,17 @@ struct EngineConfig {
 
 class CompiledModule {
  public:
-  CompiledModule(std::shared_ptr<const Module> module, std::unique_ptr<TierCode> code)
-      : module_(std::move(module)), code_(std::move(code)) {}
+  CompiledModule(std::shared_ptr<const Module> module, std::unique_ptr<TierCode> code);
   const Module& module() const { return *module_; }
   std::shared_ptr<const Module> sharedModule() const { return module_; }
   TierCode& code() const { return *code_; }
+  // canonicalTypeId of each of the module's types, found once for all its instances.
+  const std::vector<uint32_t>& typeIds() const { return typeIds_; }
 
  private:
   std::shared_ptr<const Module> module_;
   std::unique_ptr<TierCode> code_;
+  std::vector<uint32_t> typeIds_;
 };
 
 class Engine {
@@ -99,9 +101,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   // Index spaces, imports first. Public for the tiers' fast paths.
   std::vector<Function*> funcs;
-  // Functions this instance defines. Exports hand them out as shared_ptrs that alias the
+  // Functions this instance defines, sized once when it is made (funcs and tiers point into
+  // it; one allocation for all). Exports hand them out as shared_ptrs that alias the
   // instance, so an importer keeps the exporting instance alive.
-  std::vector<std::unique_ptr<Function>> ownFunctions;
+  std::vector<Function> ownFunctions;
   std::vector<Extern> imports;  // keeps imported objects (and their instances) alive
   std::vector<std::shared_ptr<Table>> tables;
   std::vector<std::shared_ptr<Global>> globals;
