@@ -5,6 +5,12 @@
 
 namespace tw {
 
+CompiledModule::CompiledModule(std::shared_ptr<const Module> module, std::unique_ptr<TierCode> code)
+    : module_(std::move(module)), code_(std::move(code)) {
+  typeIds_.reserve(module_->types.size());
+  for (const FuncType& t : module_->types) typeIds_.push_back(canonicalTypeId(t));
+}
+
 Engine::Engine(EngineConfig config, std::unique_ptr<ExecutionTier> tier)
     : config_(std::move(config)), tier_(std::move(tier)) {}
 

@@ -10,10 +10,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "pagemap.h"
+
 namespace tw {
 namespace {
 
-constexpr uint64_t kPage = 4096;
+constexpr uint64_t kPage = pagemap::kPage;
 
 Error imageError(const std::string& what) {
   return makeError(ErrorKind::Limit, what + ": " + std::strerror(errno));
@@ -65,20 +67,9 @@ std::vector<uint8_t> candidatePages(const Memory& memory) {
   std::vector<uint8_t> candidate(pages, 1);
   if (pages == 0) return candidate;
   *static_cast<const volatile uint8_t*>(memory.base());  // makes page 0 present: the probe
-  int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return candidate;
   std::vector<uint64_t> entries(pages);
-  uint64_t first = reinterpret_cast<uintptr_t>(memory.base()) / kPage;
-  size_t want = pages * sizeof(uint64_t), got = 0;
-  while (got < want) {
-    ssize_t n = pread(fd, reinterpret_cast<uint8_t*>(entries.data()) + got, want - got,
-                      static_cast<off_t>(first * sizeof(uint64_t) + got));
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  close(fd);
-  if (got < want) return candidate;
-  constexpr uint64_t kPresentOrSwapped = 3ull << 62;
+  if (!pagemap::read(memory.base(), pages, entries.data())) return candidate;
+  constexpr uint64_t kPresentOrSwapped = pagemap::kPresent | pagemap::kSwapped;
   if ((entries[0] & kPresentOrSwapped) == 0) return candidate;
   for (uint64_t i = 0; i < pages; ++i) candidate[i] = (entries[i] & kPresentOrSwapped) != 0;
   if (memory.mappedImage) {
@@ -93,6 +84,7 @@ std::vector<uint8_t> candidatePages(const Memory& memory) {
 }  // namespace
 
 MemoryImage::~MemoryImage() {
+  if (view_) munmap(const_cast<uint8_t*>(view_), size_);
   if (fd_ >= 0) close(fd_);
 }
 
@@ -182,7 +174,55 @@ Result<void> MemoryImage::read(uint64_t offset, std::span<uint8_t> out) const {
   return {};
 }
 
-Result<void> MemoryImage::restore(Memory& memory) const {
+const uint8_t* MemoryImage::view() const {
+  std::call_once(viewOnce_, [this] {
+    if (size_ == 0) return;
+    void* p = mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
+    if (p != MAP_FAILED) view_ = static_cast<const uint8_t*>(p);
+  });
+  return view_;
+}
+
+void MemoryImage::copyOut(uint64_t offset, uint64_t length, uint8_t* out) const {
+  // Holes are written as zeros rather than read through the view: reading a hole of a
+  // shared memfd mapping would allocate a page for it.
+  uint64_t end = offset + length;
+  auto e = std::partition_point(extents_.begin(), extents_.end(),
+                                [&](const MemoryExtent& x) { return x.offset + x.length <= offset; });
+  for (uint64_t at = offset; at < end;) {
+    uint64_t dataFrom = e == extents_.end() ? end : std::clamp(e->offset, at, end);
+    std::memset(out + (at - offset), 0, dataFrom - at);
+    if (dataFrom == end) break;
+    uint64_t dataTo = std::min(e->offset + e->length, end);
+    std::memcpy(out + (dataFrom - offset), view_ + dataFrom, dataTo - dataFrom);
+    at = dataTo;
+    ++e;
+  }
+}
+
+bool MemoryImage::restoreWritten(Memory& memory, uint64_t keepBytes) const {
+  if (keepBytes == 0 || !pagemap::showsWrites() || !view()) return false;
+  uint64_t pages = size_ / kPage;
+  thread_local std::vector<uint64_t> entries;  // reused: no allocation per reset
+  entries.resize(pages);
+  if (!pagemap::read(memory.base(), pages, entries.data())) return false;
+  uint64_t written = 0;
+  for (uint64_t i = 0; i < pages; ++i) written += pagemap::written(entries[i]);
+  if (written * kPage > keepBytes) return false;
+  for (uint64_t i = 0; i < pages;) {
+    if (!pagemap::written(entries[i])) {
+      ++i;
+      continue;
+    }
+    uint64_t end = i;
+    while (end < pages && pagemap::written(entries[end])) ++end;
+    copyOut(i * kPage, (end - i) * kPage, memory.base() + i * kPage);
+    i = end;
+  }
+  return true;
+}
+
+Result<void> MemoryImage::restore(Memory& memory, const ResetOptions& options) const {
   if (size_ > memory.maxPages() * kWasmPageSize) {
     return makeError(ErrorKind::Limit, "the image's " + std::to_string(size_ / kWasmPageSize) +
                                            " pages exceed the memory's limit of " +
@@ -190,9 +230,10 @@ Result<void> MemoryImage::restore(Memory& memory) const {
   }
   uint8_t* base = memory.base();
   if (memory.mappedImage.get() == this) {
-    // Already a private mapping of this image: dropping the written copies brings the image
-    // back (cheaper than replacing the mapping).
-    if (size_ > 0 && madvise(base, size_, MADV_DONTNEED) != 0) {
+    // Already a private mapping of this image: copying the written pages back or dropping
+    // them brings the image back (cheaper than replacing the mapping).
+    if (size_ > 0 && !restoreWritten(memory, options.keepResidentBytes) &&
+        madvise(base, size_, MADV_DONTNEED) != 0) {
       return imageError("cannot reset a memory image");
     }
   } else if (size_ > 0) {
@@ -251,7 +292,7 @@ Result<std::shared_ptr<const InstanceImage>> InstanceImage::capture(const Instan
   return std::shared_ptr<const InstanceImage>(std::move(image));
 }
 
-Result<void> InstanceImage::restore(Instance& instance) const {
+Result<void> InstanceImage::checkFits(const Instance& instance) const {
   if (instance.globals.size() != importedGlobals_ + globals_.size() ||
       instance.tables.size() != importedTables_ + tables_.size()) {
     return makeError(ErrorKind::Instantiate, "the image belongs to another module");
@@ -262,7 +303,23 @@ Result<void> InstanceImage::restore(Instance& instance) const {
                                              " is larger than the table may be");
     }
   }
-  if (memory_) TW_TRY(memory_->restore(*instance.memory));
+  return {};
+}
+
+Result<void> InstanceImage::restore(Instance& instance, const ResetOptions& options) const {
+  TW_TRY(checkFits(instance));
+  if (memory_) TW_TRY(memory_->restore(*instance.memory, options));
+  setObjects(instance);
+  return {};
+}
+
+Result<void> InstanceImage::restoreObjects(Instance& instance) const {
+  TW_TRY(checkFits(instance));
+  setObjects(instance);
+  return {};
+}
+
+void InstanceImage::setObjects(Instance& instance) const {
   for (size_t i = 0; i < globals_.size(); ++i) {
     Global& g = *instance.globals[importedGlobals_ + i];
     g.value = globals_[i];
@@ -275,7 +332,6 @@ Result<void> InstanceImage::restore(Instance& instance) const {
   }
   instance.droppedElems = droppedElems_;
   instance.droppedDatas = droppedDatas_;
-  return {};
 }
 
 Result<std::optional<uint32_t>> InstanceImage::portableRef(Ref ref) {

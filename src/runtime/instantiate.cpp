@@ -1,7 +1,9 @@
 // Linker: import resolution and instantiation (spec 2.0 order: resolve imports, allocate
-// functions, globals, tables and memory, apply element then data segments, run start).
+// functions, globals, tables and memory, apply element then data segments, run start), and
+// instantiation from an image, which allocates the same way and takes the rest from the image.
 #include <cstring>
 
+#include "tensorwasm/runtime/image.h"
 #include "tensorwasm/runtime/instance.h"
 
 namespace tw {
@@ -116,9 +118,9 @@ Result<void> applyDatas(Instance& inst, const Module& m) {
 
 }  // namespace
 
-Result<std::shared_ptr<Instance>> Linker::instantiate(const Engine& engine,
-                                                      std::shared_ptr<const CompiledModule> compiled,
-                                                      const CallOptions& options) const {
+Result<std::shared_ptr<Instance>> Linker::allocate(const Engine& engine,
+                                                   std::shared_ptr<const CompiledModule> compiled,
+                                                   const MemoryImage* memoryImage) const {
   const Module& m = compiled->module();
   const EngineConfig& config = engine.config();
   auto inst = std::make_shared<Instance>();
@@ -139,15 +141,18 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Engine& engine,
     }
   }
 
+  // Never resized after this: funcs points into it.
+  inst->ownFunctions.resize(m.bodies.size());
+  inst->funcs.reserve(inst->funcs.size() + m.bodies.size());
   for (size_t i = 0; i < m.bodies.size(); ++i) {
-    auto f = std::make_unique<Function>();
+    Function& f = inst->ownFunctions[i];
     uint32_t index = m.numImportedFuncs + static_cast<uint32_t>(i);
-    f->type = m.funcType(FuncIdx(index));
-    f->typeId = canonicalTypeId(f->type);
-    f->instance = inst.get();
-    f->index = index;
-    inst->funcs.push_back(f.get());
-    inst->ownFunctions.push_back(std::move(f));
+    uint32_t type = m.funcs[index].value;
+    f.type = m.types[type];
+    f.typeId = compiled->typeIds()[type];
+    f.instance = inst.get();
+    f.index = index;
+    inst->funcs.push_back(&f);
   }
   for (const GlobalDef& g : m.globals) {
     auto cell = std::make_shared<Global>();
@@ -164,13 +169,20 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Engine& engine,
     inst->tables.push_back(std::make_shared<Table>(tt, config.maxTableElements, nullptr));
   }
   if (m.numImportedMemories < m.memories.size()) {
-    TW_ASSIGN(inst->memory, Memory::create(m.memories.back(), config.maxMemoryBytes));
+    TW_ASSIGN(inst->memory, Memory::create(m.memories.back(), config.maxMemoryBytes, memoryImage));
   }
   inst->droppedElems.assign(m.elems.size(), 0);
   inst->droppedDatas.assign(m.datas.size(), 0);
   compiled->code().bind(*inst);
   if (m.numImportedTables > 0) retained_.push_back(inst);
+  return inst;
+}
 
+Result<std::shared_ptr<Instance>> Linker::instantiate(const Engine& engine,
+                                                      std::shared_ptr<const CompiledModule> compiled,
+                                                      const CallOptions& options) const {
+  TW_ASSIGN(std::shared_ptr<Instance> inst, allocate(engine, compiled, nullptr));
+  const Module& m = compiled->module();
   Result<void> segments = applyElems(*inst, m);
   if (segments.ok()) segments = applyDatas(*inst, m);
   if (!segments.ok()) {
@@ -182,6 +194,19 @@ Result<std::shared_ptr<Instance>> Linker::instantiate(const Engine& engine,
     auto r = inst->call(*inst->funcs[m.start->value], {}, options);
     if (!r.ok()) return r.takeError();
   }
+  return inst;
+}
+
+Result<std::shared_ptr<Instance>> Linker::instantiateFromImage(const Engine& engine,
+                                                               std::shared_ptr<const CompiledModule> compiled,
+                                                               const InstanceImage& image) const {
+  const Module& m = compiled->module();
+  bool ownMemory = m.numImportedMemories < m.memories.size();
+  if (ownMemory != (image.memory() != nullptr)) {
+    return makeError(ErrorKind::Instantiate, "the image belongs to another module (own memory)");
+  }
+  TW_ASSIGN(std::shared_ptr<Instance> inst, allocate(engine, compiled, image.memory()));
+  TW_TRY(image.restoreObjects(*inst));
   return inst;
 }
 

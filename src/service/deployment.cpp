@@ -71,22 +71,26 @@ Result<std::shared_ptr<Deployment>> Deployment::create(std::shared_ptr<const Eng
       new Deployment(std::move(engine), std::move(module), std::move(config), std::move(quotas)));
   TW_ASSIGN(d->imageLease_, d->quotas_->acquire(d->config_.tenant, Resource::CpuMemory, d->memoryBytes_));
   std::weak_ptr<Deployment> weak = d;
-  auto factory = [weak]() -> Result<FreshInstance> {
+  auto factory = [weak](const InstanceImage* image) -> Result<FreshInstance> {
     std::shared_ptr<Deployment> self = weak.lock();
     if (!self) return makeError(ErrorKind::Invalid, "the deployment was deleted");
-    return self->makeInstance();
+    return self->makeInstance(image);
   };
   TW_ASSIGN(d->pool_, InstancePool::create(std::move(factory), d->config_.pool));
   return d;
 }
 
-Result<FreshInstance> Deployment::makeInstance() {
+Result<FreshInstance> Deployment::makeInstance(const InstanceImage* image) {
   auto served = std::make_shared<Served>();
   TW_ASSIGN(served->instance, quotas_->acquire(config_.tenant, Resource::Instances));
   TW_ASSIGN(served->memory, quotas_->acquire(config_.tenant, Resource::CpuMemory, memoryBytes_));
   TW_ASSIGN(served->guest, GuestHost::create(config_.setup));
   Linker linker;
   served->guest->link(linker);
+  if (image) {  // the pool's image already holds what instantiation and _initialize did
+    TW_ASSIGN(std::shared_ptr<Instance> inst, linker.instantiateFromImage(*engine_, module_, *image));
+    return FreshInstance{std::move(inst), std::move(served)};
+  }
   TW_ASSIGN(std::shared_ptr<Instance> inst, linker.instantiate(*engine_, module_));
   if (std::optional<Extern> init = inst->getExport("_initialize"); init && init->kind == ExternKind::Func) {
     TW_TRY(inst->call(*init->func, {}));
@@ -114,7 +118,7 @@ Result<InvokeOutcome> Deployment::invoke(InvokeRequest request, const RunContext
 }
 
 Result<std::shared_ptr<KeptInstance>> Deployment::keep() {
-  TW_ASSIGN(FreshInstance fresh, makeInstance());
+  TW_ASSIGN(FreshInstance fresh, makeInstance(nullptr));
   return std::shared_ptr<KeptInstance>(new KeptInstance(std::move(fresh)));
 }
 

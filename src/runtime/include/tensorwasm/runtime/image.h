@@ -1,8 +1,10 @@
 // Copy-on-write images of instances, for resetting pooled instances to their state right
 // after instantiation and for snapshots. A MemoryImage is a sealed memfd holding a memory's
-// bytes (zero pages left as holes); resetting maps it over the memory MAP_PRIVATE, so the
+// bytes (zero pages left as holes); restoring maps it over the memory MAP_PRIVATE, so the
 // pages an invocation dirtied are dropped by the kernel and the next reader sees the image
 // again, at the cost of a page fault per page touched rather than a copy of the whole memory.
+// Restoring again into the same mapping may instead copy the written pages back from the
+// image and keep them (ResetOptions): no page fault when the next invocation writes them.
 // An InstanceImage adds the instance's own globals, own tables and segment flags; imported
 // objects belong to another instance and are never touched.
 // An image converts to and from a PortableInstance, the same state without pointers, which a
@@ -11,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <unordered_map>
@@ -33,6 +36,15 @@ struct MemoryRun {
   std::span<const uint8_t> bytes;
 };
 
+// How a restore into a memory that maps the image already brings back the written pages.
+struct ResetOptions {
+  // When the memory holds at most this many bytes of written pages (per the pagemap), they
+  // are copied back from the image and stay resident, so writing them again costs no page
+  // fault; when more (or the pagemap cannot tell), every one is dropped instead and faults in
+  // again when touched. Pages grown past the image are always dropped.
+  uint64_t keepResidentBytes = 0;
+};
+
 class MemoryImage : public std::enable_shared_from_this<MemoryImage> {
  public:
   // The memory's current bytes. Pages the process never touched (per /proc/self/pagemap)
@@ -51,15 +63,25 @@ class MemoryImage : public std::enable_shared_from_this<MemoryImage> {
   // Copies the image's bytes at [offset, offset + out.size()) into `out`.
   Result<void> read(uint64_t offset, std::span<uint8_t> out) const;
   // Makes `memory` hold exactly the image again (its size included): dirty pages and pages
-  // grown since are discarded. A Limit error when the image is larger than the memory may be.
-  Result<void> restore(Memory& memory) const;
+  // grown since are discarded or copied back (`options`). A Limit error when the image is
+  // larger than the memory may be.
+  Result<void> restore(Memory& memory, const ResetOptions& options = {}) const;
 
  private:
   MemoryImage() = default;
   static Result<std::shared_ptr<MemoryImage>> create(uint64_t sizeBytes);
   Result<void> write(uint64_t offset, std::span<const uint8_t> bytes);
   Result<void> seal();
+  // Copies the written pages of `memory` (which maps this image) back from the image; false,
+  // with nothing changed, when there are more than `keepBytes` or the pagemap cannot tell.
+  bool restoreWritten(Memory& memory, uint64_t keepBytes) const;
+  // Writes the image's bytes at [offset, offset + length) to `out`, zeros outside extents.
+  void copyOut(uint64_t offset, uint64_t length, uint8_t* out) const;
+  // A read-only shared mapping of the image, made on first use; null when mapping fails.
+  const uint8_t* view() const;
   int fd_ = -1;
+  mutable std::once_flag viewOnce_;
+  mutable const uint8_t* view_ = nullptr;
   uint64_t size_ = 0;
   std::vector<MemoryExtent> extents_;
 };
@@ -96,8 +118,11 @@ class InstanceImage {
   // types, function indices, table and memory limits of the module's types).
   static Result<std::shared_ptr<const InstanceImage>> fromPortable(
       const Module& module, const PortableInstance& state, std::span<const MemoryRun> memoryRuns);
-  // Puts `instance` (of the same compiled module) back into the captured state.
-  Result<void> restore(Instance& instance) const;
+  // Puts `instance` (of the same module) back into the captured state.
+  Result<void> restore(Instance& instance, const ResetOptions& options = {}) const;
+  // restore() less the memory: the own globals, tables and segment flags only, for an
+  // instance whose memory was made from memory() (Linker::instantiateFromImage).
+  Result<void> restoreObjects(Instance& instance) const;
   // The state without pointers (its memory is memory()); an Unsupported error when it holds a
   // non-null externref or a function outside the instance's index space.
   Result<PortableInstance> portable() const;
@@ -116,6 +141,10 @@ class InstanceImage {
   static void* decode(const Instance& instance, Ref ref);
   static Result<std::optional<uint32_t>> portableRef(Ref ref);
   static Result<Ref> refFromPortable(const Module& module, std::optional<uint32_t> func);
+  // An Instantiate or Limit error when the instance's shape cannot hold the image; checked
+  // before anything is changed.
+  Result<void> checkFits(const Instance& instance) const;
+  void setObjects(Instance& instance) const;
 
   std::shared_ptr<const MemoryImage> memory_;  // null when the memory is imported or absent
   std::vector<UntypedValue> globals_;          // own globals, in index order

@@ -23,6 +23,7 @@ namespace tw {
 
 class Engine;
 class Instance;
+class InstanceImage;
 
 // Per-call options: an interrupt flag the engine polls at function entries and loop
 // back-edges (set it from another thread to stop the guest with an "interrupted" trap).
@@ -58,15 +59,17 @@ struct EngineConfig {
 
 class CompiledModule {
  public:
-  CompiledModule(std::shared_ptr<const Module> module, std::unique_ptr<TierCode> code)
-      : module_(std::move(module)), code_(std::move(code)) {}
+  CompiledModule(std::shared_ptr<const Module> module, std::unique_ptr<TierCode> code);
   const Module& module() const { return *module_; }
   std::shared_ptr<const Module> sharedModule() const { return module_; }
   TierCode& code() const { return *code_; }
+  // canonicalTypeId of each of the module's types, found once for all its instances.
+  const std::vector<uint32_t>& typeIds() const { return typeIds_; }
 
  private:
   std::shared_ptr<const Module> module_;
   std::unique_ptr<TierCode> code_;
+  std::vector<uint32_t> typeIds_;
 };
 
 class Engine {
@@ -98,9 +101,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   // Index spaces, imports first. Public for the tiers' fast paths.
   std::vector<Function*> funcs;
-  // Functions this instance defines. Exports hand them out as shared_ptrs that alias the
+  // Functions this instance defines, sized once when it is made (funcs and tiers point into
+  // it; one allocation for all). Exports hand them out as shared_ptrs that alias the
   // instance, so an importer keeps the exporting instance alive.
-  std::vector<std::unique_ptr<Function>> ownFunctions;
+  std::vector<Function> ownFunctions;
   std::vector<Extern> imports;  // keeps imported objects (and their instances) alive
   std::vector<std::shared_ptr<Table>> tables;
   std::vector<std::shared_ptr<Global>> globals;
@@ -131,8 +135,21 @@ class Linker {
   Result<std::shared_ptr<Instance>> instantiate(const Engine& engine,
                                                 std::shared_ptr<const CompiledModule> module,
                                                 const CallOptions& options = {}) const;
+  // Instantiates from `image`, an image of an instance of the same module: imports resolve
+  // as in instantiate() (so host functions are this linker's), but the own memory maps the
+  // image's memory copy-on-write and own globals, tables and segment flags are the image's.
+  // No segment is applied and the start function does not run: the image holds their
+  // effects. Costs no copy of the memory; its pages fault in as the guest touches them.
+  Result<std::shared_ptr<Instance>> instantiateFromImage(const Engine& engine,
+                                                         std::shared_ptr<const CompiledModule> module,
+                                                         const InstanceImage& image) const;
 
  private:
+  // Resolves imports and makes the own functions, globals, tables and memory (the memory
+  // from `memoryImage` when given, else zero pages), bound to the tier's code.
+  Result<std::shared_ptr<Instance>> allocate(const Engine& engine,
+                                             std::shared_ptr<const CompiledModule> module,
+                                             const MemoryImage* memoryImage) const;
   std::map<std::pair<std::string, std::string>, Extern> defs_;
   // Instances that imported a table: their functions may sit in a table that outlives
   // them (even when instantiation failed part-way), so they live as long as the linker.

@@ -1,6 +1,7 @@
 // Linear memory: a reserved virtual region (kReservationBytes: everything a 32-bit address
 // plus a 32-bit offset plus the widest access can reach) committed page by page as it
-// grows, so growth never moves the base and the uncommitted rest stays PROT_NONE. Every
+// grows, so growth never moves the base and the uncommitted rest stays PROT_NONE (a
+// destroyed memory's reservation, emptied, may serve a later memory: memory.cpp). Every
 // memory registers its reservation process-wide, so the optimizing tier's fault handler can
 // tell an out-of-bounds access of generated code (isGuardFault) from any other fault. Host
 // code reaches guest memory only through the bounds-checked accessors here.
@@ -31,7 +32,11 @@ static_assert(kReservationBytes >= 2 * 0xFFFFFFFFull + 16);
 class Memory {
  public:
   // `limitBytes` is the embedder's cap (engine.md default 256 MiB); growth past it fails.
-  static Result<std::shared_ptr<Memory>> create(const MemoryType& type, uint64_t limitBytes);
+  // With `initial`, the memory starts as that image (mapped copy-on-write, its size included)
+  // instead of the type's minimum of zero pages; an Instantiate error when the image's size
+  // is outside the type's limits, a Limit error when it exceeds the cap.
+  static Result<std::shared_ptr<Memory>> create(const MemoryType& type, uint64_t limitBytes,
+                                                const MemoryImage* initial = nullptr);
   ~Memory();
   Memory(const Memory&) = delete;
   Memory& operator=(const Memory&) = delete;
@@ -79,7 +84,6 @@ class Memory {
   Memory() = default;
   MemoryType type_;
   uint64_t maxPages_ = 0;     // min(type max, limit)
-  uint64_t reserved_ = 0;     // bytes of address space reserved
 };
 
 }  // namespace tw

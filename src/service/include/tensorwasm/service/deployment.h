@@ -75,7 +75,8 @@ class Deployment : public std::enable_shared_from_this<Deployment> {
   struct Served;
   Deployment(std::shared_ptr<const Engine> engine, std::shared_ptr<const CompiledModule> module,
              DeploymentConfig config, std::shared_ptr<TenantQuotas> quotas);
-  Result<FreshInstance> makeInstance();
+  // A full instantiation without `image`; with it, an instance made from the pool's image.
+  Result<FreshInstance> makeInstance(const InstanceImage* image);
 
   std::shared_ptr<const Engine> engine_;
   std::shared_ptr<const CompiledModule> module_;
