@@ -42,6 +42,7 @@ int runMain(int argc, const char* const* argv) {
   addBenchCommand(app, action);
   addCompileCommand(app, action);
   addSnapshotCommand(app, action);
+  addKernelCommand(app, action);
 
   try {
     app.parse(static_cast<int>(own.size()), own.data());
