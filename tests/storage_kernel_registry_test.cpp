@@ -293,3 +293,45 @@ TEST(StorageKernelRegistry, ConcurrentPublishersAndReaders) {
 }
 
 }  // namespace
+
+namespace {
+
+struct ScopedEnv {
+  ScopedEnv(const char* name, const std::string& value) : name(name) { ::setenv(name, value.c_str(), 1); }
+  ~ScopedEnv() { ::unsetenv(name); }
+  const char* name;
+};
+
+TEST(StorageKernelRegistry, OptionsFromTheEnvironment) {
+  TempDir data;
+  StoreOptions store(data.path() / "artifacts", keyA());
+  ::unsetenv("TENSOR_WASM_API_KERNEL_HMAC_KEY");
+  Result<std::optional<KernelRegistryOptions>> none = kernelRegistryOptionsFromEnvironment(data.path(), store);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none.value().has_value()) << "no key: no registry";
+  {
+    ScopedEnv key("TENSOR_WASM_API_KERNEL_HMAC_KEY", "abc-secret");
+    Result<std::optional<KernelRegistryOptions>> bad = kernelRegistryOptionsFromEnvironment(data.path(), store);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("TENSOR_WASM_API_KERNEL_HMAC_KEY"), std::string::npos);
+    EXPECT_EQ(bad.error().message.find("abc-secret"), std::string::npos);
+  }
+  ScopedEnv key("TENSOR_WASM_API_KERNEL_HMAC_KEY", kKeyHexB);
+  {
+    ScopedEnv publishers("TENSOR_WASM_API_KERNEL_PUBLISHERS", " alice, bob ,,");
+    Result<std::optional<KernelRegistryOptions>> opts = kernelRegistryOptionsFromEnvironment(data.path(), store);
+    ASSERT_TRUE(opts.ok() && opts.value().has_value());
+    EXPECT_EQ(opts.value()->store.dir(), data.path() / "kernels");
+    EXPECT_EQ(opts.value()->publishers, (std::vector<std::string>{"alice", "bob"}));
+    EXPECT_EQ(opts.value()->key.bytes(), keyB().bytes());
+    EXPECT_EQ(opts.value()->store.options().writeKey.bytes(), keyA().bytes());
+  }
+  ScopedEnv dir("TENSOR_WASM_API_KERNEL_REGISTRY_DIR", (data.path() / "elsewhere").string());
+  Result<std::optional<KernelRegistryOptions>> opts = kernelRegistryOptionsFromEnvironment(data.path(), store);
+  ASSERT_TRUE(opts.ok() && opts.value().has_value());
+  EXPECT_EQ(opts.value()->store.dir(), data.path() / "elsewhere");
+  EXPECT_TRUE(opts.value()->publishers.empty());
+  EXPECT_TRUE(fs::is_directory(data.path() / "elsewhere"));
+}
+
+}  // namespace

@@ -109,4 +109,13 @@ class KernelRegistry {
   std::map<IndexKey, Indexed> index_;
 };
 
+// The registry's settings from the environment (http-api.md, "Environment variables"):
+//   TENSOR_WASM_API_KERNEL_HMAC_KEY       64 hex; unset or empty: no registry (nullopt)
+//   TENSOR_WASM_API_KERNEL_REGISTRY_DIR   its artifact store; default $DATA_DIR/kernels
+//   TENSOR_WASM_API_KERNEL_PUBLISHERS     comma list of allowed publishers; empty: any
+// The store is sealed with `store`'s keys (the data directory's store keys) and created when
+// missing. A malformed value is an error naming the variable, never echoing a key.
+Result<std::optional<KernelRegistryOptions>> kernelRegistryOptionsFromEnvironment(
+    const std::filesystem::path& dataDir, const StoreOptions& store);
+
 }  // namespace tw::storage
