@@ -3,12 +3,14 @@
 // a device buffer the guest reads back), the device's sm picks the entry, unknown kernels and
 // entries give -3 and -4 with a last-error message, a blob changed on disk after the registry
 // opened is refused (its signature is re-verified on every load), and a host without a
-// registry answers -3.
+// registry answers -3. On the real GPU (skipped visibly without one) a registered vadd loads for
+// the device's sm and adds two vectors.
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "gpu_fake_driver.h"
+#include "gpu_test_ptx.h"
 #include "kernel_test_util.h"
 #include "tensorwasm/service/registry_kernels.h"
 #include "tensorwasm/wasi/cuda.h"
@@ -31,7 +33,7 @@ const char* kGuestWat = R"((module
   (func (export "load_registered") (param i32 i32 i32 i32 i32 i32) (result i64)
     local.get 0 local.get 1 local.get 2 local.get 3 local.get 4 local.get 5 call $load_reg)
   (func (export "launch") (param i64 i32 i32) (result i32)
-    local.get 0 i32.const 1 i32.const 1 i32.const 1 i32.const 4 i32.const 1 i32.const 1 i32.const 0
+    local.get 0 i32.const 1 i32.const 1 i32.const 1 i32.const 256 i32.const 1 i32.const 1 i32.const 0
     local.get 1 local.get 2 call $launch)
   (func (export "alloc") (param i64) (result i64) local.get 0 call $alloc)
   (func (export "dtoh") (param i32 i64 i64 i32) (result i32) local.get 0 local.get 1 local.get 2 local.get 3 call $dtoh)
@@ -39,14 +41,21 @@ const char* kGuestWat = R"((module
   (func (export "ecopy") (param i32 i32) (result i32) local.get 0 local.get 1 call $ecopy)
 ))";
 
+std::shared_ptr<gpu::GpuRuntime> fakeRuntime() {
+  FakeCuda::setUp(1, 1ull << 30);
+  return gpu::GpuRuntime::create(&FakeCuda::load);
+}
+
 struct Guest {
   std::shared_ptr<Instance> inst;
 
-  explicit Guest(std::shared_ptr<const KernelSource> kernels) {
-    FakeCuda::setUp(1, 1ull << 30);  // one device of compute capability 9.0
+  // On the fake driver: one device of compute capability 9.0.
+  explicit Guest(std::shared_ptr<const KernelSource> kernels) : Guest(std::move(kernels), fakeRuntime()) {}
+  Guest(std::shared_ptr<const KernelSource> kernels, std::shared_ptr<gpu::GpuRuntime> runtime) {
     CudaGuestConfig config;
     config.kernels = std::move(kernels);
-    auto cx = CudaGuestContext::create(gpu::GpuRuntime::create(&FakeCuda::load), config);
+    config.kernelTimeout = std::chrono::seconds(10);
+    auto cx = CudaGuestContext::create(std::move(runtime), config);
     Linker linker;
     linkCuda(linker, cx);
     inst = tw::testing::instantiateWat(kGuestWat, linker);
@@ -73,18 +82,21 @@ struct Guest {
   }
 };
 
-// Argument records for fill_u32(buffer, value, count).
-std::string fillArgs(int64_t buffer, uint32_t value, int32_t count) {
-  std::string out;
-  auto rec = [&](uint8_t tag, const void* p, size_t n) { out.push_back(char(tag)), out.append(static_cast<const char*>(p), n); };
-  uint64_t offset = 0;
-  std::string handle(reinterpret_cast<const char*>(&buffer), 8);
-  handle.append(reinterpret_cast<const char*>(&offset), 8);
-  rec(0x08, handle.data(), 16);
-  rec(0x05, &value, 4);
-  rec(0x01, &count, 4);
-  return out;
-}
+// Packs launch argument records (guest-abi.md).
+struct Args {
+  std::string bytes;
+  Args& rec(uint8_t tag, const void* p, size_t n) {
+    bytes.push_back(char(tag));
+    bytes.append(static_cast<const char*>(p), n);
+    return *this;
+  }
+  Args& buffer(int64_t handle) {
+    uint64_t record[2] = {uint64_t(handle), 0};
+    return rec(0x08, record, 16);
+  }
+  Args& u32(uint32_t v) { return rec(0x05, &v, 4); }
+  Args& i32(int32_t v) { return rec(0x01, &v, 4); }
+};
 
 std::shared_ptr<storage::KernelRegistry> openRegistry(const TempDir& dir) {
   storage::KernelRegistryOptions options(storage::ArtifactStore::open(storage::StoreOptions(dir.path(), keyA())).value(), keyB());
@@ -107,7 +119,7 @@ TEST(ServiceKernelSource, GuestLoadsAndRunsARegisteredKernel) {
   ASSERT_GE(kernel, 0) << g.lastError();
   int64_t buffer = g.call("alloc", {Value::i64(16)});
   ASSERT_GE(buffer, 0);
-  std::string args = fillArgs(buffer, 0xC0FFEE, 4);
+  std::string args = Args().buffer(buffer).u32(0xC0FFEE).i32(4).bytes;
   g.put(2000, args);
   ASSERT_EQ(g.call("launch", {Value::i64(uint64_t(kernel)), Value::i32(2000), Value::i32(uint32_t(args.size()))}), 0)
       << g.lastError();
@@ -154,6 +166,45 @@ TEST(ServiceKernelSource, HostWithoutRegistryAnswersInvalidKernel) {
   Guest g(nullptr);
   EXPECT_EQ(g.load("k", "1.0.0", "empty"), -3);
   EXPECT_NE(g.lastError().find("no signed kernel registry"), std::string::npos) << g.lastError();
+}
+
+TEST(ServiceKernelSourceReal, RegisteredVaddRunsOnTheDevice) {
+  auto rt = gpu::GpuRuntime::process();
+  if (!rt->available()) {
+    const char* expect = std::getenv("TW_EXPECT_GPU");
+    if (expect && std::string(expect) == "1") FAIL() << "no CUDA device: " << rt->unavailableReason();
+    GTEST_SKIP() << "no CUDA device: " << rt->unavailableReason();
+  }
+  int deviceSm = rt->computeCapability(0);
+  ASSERT_GE(deviceSm, 90) << "the test PTX targets sm_90";
+  TempDir dir;
+  auto reg = openRegistry(dir);
+  publish(*reg, "vadd", 90, tw::testing::kRealPtx);
+  // An entry for a newer GPU than any this device is: choosing it would fail to load vadd.
+  publish(*reg, "vadd", uint32_t(deviceSm) + 1, ptxText("other", deviceSm + 1));
+  Guest g(service::registryKernelSource(reg), rt);
+  int64_t kernel = g.load("vadd", "1.0.0", "vadd");
+  ASSERT_GE(kernel, 0) << g.lastError();
+  constexpr int kN = 256;
+  int64_t c = g.call("alloc", {Value::i64(4 * kN)});
+  ASSERT_GE(c, 0) << g.lastError();
+  std::vector<float> x(kN), y(kN);
+  for (int i = 0; i < kN; ++i) x[i] = float(i), y[i] = float(2 * i + 1);
+  // vadd(a, b, c, n): a and b as guest memory regions, c a device buffer read back with dtoh.
+  std::memcpy(g.mem() + 4096, x.data(), 4 * kN);
+  std::memcpy(g.mem() + 8192, y.data(), 4 * kN);
+  Args args;
+  uint32_t ra[2] = {4096, 4 * kN}, rb[2] = {8192, 4 * kN};
+  args.rec(0x07, ra, 8).rec(0x07, rb, 8).buffer(c).i32(kN);
+  g.put(2000, args.bytes);
+  ASSERT_EQ(g.call("launch", {Value::i64(uint64_t(kernel)), Value::i32(2000), Value::i32(uint32_t(args.bytes.size()))}),
+            0)
+      << g.lastError();
+  ASSERT_EQ(g.call("dtoh", {Value::i32(16384), Value::i64(uint64_t(c)), Value::i64(0), Value::i32(4 * kN)}), 0)
+      << g.lastError();
+  std::vector<float> z(kN);
+  std::memcpy(z.data(), g.mem() + 16384, 4 * kN);
+  for (int i = 0; i < kN; ++i) ASSERT_EQ(z[i], float(3 * i + 1)) << i;
 }
 
 }  // namespace
