@@ -168,7 +168,7 @@ TEST(ServiceKernelSource, HostWithoutRegistryAnswersInvalidKernel) {
   EXPECT_NE(g.lastError().find("no signed kernel registry"), std::string::npos) << g.lastError();
 }
 
-TEST(ServiceKernelSourceReal, RegisteredVaddRunsOnTheDevice) {
+TEST(ServiceKernelSourceReal, RegisteredVaddRunsOnTheGpu) {
   auto rt = gpu::GpuRuntime::process();
   if (!rt->available()) {
     const char* expect = std::getenv("TW_EXPECT_GPU");
