@@ -70,12 +70,12 @@ class KernelSource {
 
 struct CudaGuestConfig {
   bool enabled = true;                  // false: -1 NotAvailable for every call
-  std::shared_ptr<const KernelSource> kernels;  // null: load_registered answers -3
   std::string tenant = "local";
   uint64_t memoryCap = 4ull << 30;      // the tenant's GPU memory cap, per device
   int device = -1;                      // -1: placement
   bool managedMemory = false;           // opt-in unified memory
   std::chrono::nanoseconds kernelTimeout{std::chrono::seconds(30)};
+  std::shared_ptr<const KernelSource> kernels;  // null: load_registered answers -3
 };
 
 class CudaGuestContext {
