@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every test: install dependencies, build, run the official spec suite, the unit and
 # differential tests, a 60-second fuzz run (and 20 s each on the artifact envelope reader and
-# the snapshot readers), and the unit tests again under ASan+UBSan.
-# Environment: FUZZ_SECONDS (default 60), FUZZ_ARTIFACT_SECONDS and FUZZ_SNAPSHOT_SECONDS (20).
+# the snapshot readers, 10 s on the kernel manifest reader), and the unit tests again under
+# ASan+UBSan.
+# Environment: FUZZ_SECONDS (default 60), FUZZ_ARTIFACT_SECONDS and FUZZ_SNAPSHOT_SECONDS (20),
+# FUZZ_KERNEL_SECONDS (10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -45,6 +47,20 @@ build-asan/fuzz/fuzz_artifact -max_total_time="${FUZZ_ARTIFACT_SECONDS:-20}" -ma
   -rss_limit_mb=4096 -print_final_stats=1 build-asan/fuzz-corpus-artifact > "$logs/fuzz-artifact.txt" 2>&1 \
   || { tail -n 60 "$logs/fuzz-artifact.txt"; exit 1; }
 grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz-artifact.txt" || tail -n 3 "$logs/fuzz-artifact.txt"
+
+echo "== fuzz: kernel manifest reader for ${FUZZ_KERNEL_SECONDS:-10}s"
+corpus=build-asan/fuzz-corpus-kernel
+mkdir -p "$corpus"
+# Seeds: a manifest in the hex form and one in the legacy array form (signatures need not verify).
+zeros=$(printf '%064d' 0)
+printf '{"name":"matmul.f32","version":"1.2.0-rc.1+b5","sm_version":90,"digest":"sha256:%s","signature":"%s","published_unix_ms":1700000000000,"publisher":"alice"}' \
+  "$zeros" "$zeros" > "$corpus/seed-hex"
+printf '{"name":"k","version":"0.1.0","sm_version":80,"digest":[%s],"signature":[%s],"published_unix_ms":0,"publisher":""}' \
+  "$(seq -s, 0 31)" "$(seq -s, 100 131)" > "$corpus/seed-arrays"
+build-asan/fuzz/fuzz_kernel_manifest -max_total_time="${FUZZ_KERNEL_SECONDS:-10}" -max_len=4096 -timeout=10 \
+  -rss_limit_mb=4096 -print_final_stats=1 "$corpus" > "$logs/fuzz-kernel.txt" 2>&1 \
+  || { tail -n 60 "$logs/fuzz-kernel.txt"; exit 1; }
+grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz-kernel.txt" || tail -n 3 "$logs/fuzz-kernel.txt"
 
 echo "== fuzz: snapshot payload and legacy record readers for ${FUZZ_SNAPSHOT_SECONDS:-20}s"
 corpus=build-asan/fuzz-corpus-snapshot

@@ -214,6 +214,12 @@ int GpuRuntime::deviceCount() {
   return impl_->ready() ? static_cast<int>(impl_->devices.size()) : 0;
 }
 
+int GpuRuntime::computeCapability(int device) {
+  if (!impl_->ready() || device < 0 || device >= deviceCount()) return 0;
+  const DeviceInfo& info = impl_->devices[device]->info;
+  return info.ccMajor * 10 + info.ccMinor;
+}
+
 uint64_t GpuRuntime::generation(int device) {
   if (!impl_->ready() || device < 0 || device >= deviceCount()) return 0;
   return impl_->devices[device]->generation.load();

@@ -5,6 +5,7 @@
 // result code.
 // Thread-safety: as CudaGuestContext (one instance, one thread).
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "cuda_args.h"
@@ -39,46 +40,80 @@ gpu::GpuSession* sessionOr(CudaGuestContext& cx, int32_t& code) {
 uint32_t u32(const Value& v) { return v.v.i32; }
 int64_t i64(const Value& v) { return static_cast<int64_t>(v.v.i64); }
 
+// The entry name, or a -4 code when it is empty, too long or holds a NUL byte.
+std::optional<std::string_view> entryNameOr(CudaGuestContext& cx, std::string_view name, int32_t& code) {
+  if (name.empty() || name.size() > CudaLimits::kMaxEntryName) {
+    code = fail(cx, kMalformedPtx, "entry name must be 1..256 bytes");
+    return std::nullopt;
+  }
+  if (name.find('\0') != std::string_view::npos) {
+    code = fail(cx, kMalformedPtx, "entry name contains a NUL byte");
+    return std::nullopt;
+  }
+  return name;
+}
+
+// -6 past the per-load limit, -4 for empty PTX, else kOk.
+int32_t checkPtxSize(CudaGuestContext& cx, size_t len) {
+  if (len > CudaLimits::kMaxPtxPerLoad) {
+    return fail(cx, kQuotaExceeded, "PTX of " + std::to_string(len) + " bytes is over the 8 MiB limit");
+  }
+  if (len == 0) return fail(cx, kMalformedPtx, "empty PTX");
+  return kOk;
+}
+
+// Loads `ptx` into the session within the per-instance limits: the kernel id, or a code.
+int64_t loadInto(CudaGuestContext& cx, gpu::GpuSession* s, std::string_view ptx, std::string_view entry) {
+  if (s->kernelCount() >= CudaLimits::kMaxKernels) {
+    return fail(cx, kQuotaExceeded, "this instance already holds 256 kernels");
+  }
+  if (s->ptxBytes() + ptx.size() > CudaLimits::kMaxPtxPerInstance) {
+    return fail(cx, kQuotaExceeded, "this instance's PTX would exceed 64 MiB");
+  }
+  Result<gpu::KernelId> k = s->loadPtx(ptx, entry);
+  if (!k.ok()) return fail(cx, k.error());
+  return cx.encodeId(k.value());
+}
+
 int64_t loadPtx(CudaGuestContext& cx, HostCall& call, std::span<const Value> a) {
   if (!cx.available()) return fail(cx, kNotAvailable, cx.unavailableReason());
   uint32_t ptxPtr = u32(a[0]), ptxLen = u32(a[1]), entryPtr = u32(a[2]), entryLen = u32(a[3]);
   const uint8_t* ptx = call.memory ? call.memory->range(ptxPtr, ptxLen) : nullptr;
   const uint8_t* entry = call.memory ? call.memory->range(entryPtr, entryLen) : nullptr;
   if (!ptx || !entry) return fail(cx, kInvalidPointer, "PTX or entry name lies outside guest memory");
-  if (ptxLen > CudaLimits::kMaxPtxPerLoad) {
-    return fail(cx, kQuotaExceeded, "PTX of " + std::to_string(ptxLen) + " bytes is over the 8 MiB limit");
-  }
-  if (ptxLen == 0) return fail(cx, kMalformedPtx, "empty PTX");
-  if (entryLen == 0 || entryLen > CudaLimits::kMaxEntryName) {
-    return fail(cx, kMalformedPtx, "entry name must be 1..256 bytes");
-  }
-  std::string_view entryName(reinterpret_cast<const char*>(entry), entryLen);
-  if (entryName.find('\0') != std::string_view::npos) {
-    return fail(cx, kMalformedPtx, "entry name contains a NUL byte");
-  }
+  if (int32_t c = checkPtxSize(cx, ptxLen); c != kOk) return c;
   int32_t code = 0;
+  std::optional<std::string_view> entryName =
+      entryNameOr(cx, std::string_view(reinterpret_cast<const char*>(entry), entryLen), code);
+  if (!entryName) return code;
   gpu::GpuSession* s = sessionOr(cx, code);
   if (!s) return code;
-  if (s->kernelCount() >= CudaLimits::kMaxKernels) {
-    return fail(cx, kQuotaExceeded, "this instance already holds 256 kernels");
-  }
-  if (s->ptxBytes() + ptxLen > CudaLimits::kMaxPtxPerInstance) {
-    return fail(cx, kQuotaExceeded, "this instance's PTX would exceed 64 MiB");
-  }
-  Result<gpu::KernelId> k =
-      s->loadPtx(std::string_view(reinterpret_cast<const char*>(ptx), ptxLen), entryName);
-  if (!k.ok()) return fail(cx, k.error());
-  return cx.encodeId(k.value());
+  return loadInto(cx, s, std::string_view(reinterpret_cast<const char*>(ptx), ptxLen), *entryName);
+}
+
+// A guest string at (a[i], a[i + 1]), or nullopt when it lies outside guest memory.
+std::optional<std::string_view> guestString(HostCall& call, std::span<const Value> a, int i) {
+  const uint8_t* p = call.memory ? call.memory->range(u32(a[i]), u32(a[i + 1])) : nullptr;
+  if (!p) return std::nullopt;
+  return std::string_view(reinterpret_cast<const char*>(p), u32(a[i + 1]));
 }
 
 int64_t loadRegistered(CudaGuestContext& cx, HostCall& call, std::span<const Value> a) {
   if (!cx.available()) return fail(cx, kNotAvailable, cx.unavailableReason());
-  for (int i = 0; i < 6; i += 2) {
-    if (!call.memory || !call.memory->range(u32(a[i]), u32(a[i + 1]))) {
-      return fail(cx, kInvalidPointer, "a name lies outside guest memory");
-    }
-  }
-  return fail(cx, kInvalidKernel, "no signed kernel registry is configured on this host");
+  std::optional<std::string_view> name = guestString(call, a, 0), version = guestString(call, a, 2),
+                                  entry = guestString(call, a, 4);
+  if (!name || !version || !entry) return fail(cx, kInvalidPointer, "a name lies outside guest memory");
+  int32_t code = 0;
+  std::optional<std::string_view> entryName = entryNameOr(cx, *entry, code);
+  if (!entryName) return code;
+  const KernelSource* kernels = cx.kernelSource();
+  if (!kernels) return fail(cx, kInvalidKernel, "no signed kernel registry is configured on this host");
+  gpu::GpuSession* s = sessionOr(cx, code);
+  if (!s) return code;
+  Result<std::string> ptx = kernels->ptxFor(*name, *version, uint32_t(cx.computeCapability(s->device())));
+  if (!ptx.ok()) return fail(cx, kInvalidKernel, ptx.error().message);
+  if (int32_t c = checkPtxSize(cx, ptx->size()); c != kOk) return c;
+  return loadInto(cx, s, ptx.value(), *entryName);
 }
 
 int64_t launch(CudaGuestContext& cx, HostCall& call, std::span<const Value> a) {

@@ -103,6 +103,9 @@ class GpuRuntime : public std::enable_shared_from_this<GpuRuntime> {
   int deviceCount();
   // Refreshes free memory (retains each device's context to ask).
   GpuInfo info();
+  // The device's compute capability as an sm number (90 for 9.0), read once at startup;
+  // 0 for an unknown device or without a GPU.
+  int computeCapability(int device);
   uint64_t generation(int device);
   // Bytes tenant `tenant` holds on `device` (the in-process counter).
   uint64_t tenantUsage(const std::string& tenant, int device);

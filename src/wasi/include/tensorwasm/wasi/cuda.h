@@ -55,6 +55,19 @@ struct CudaBufferState {
   std::vector<uint8_t> contents;
 };
 
+// Where wasi_cuda_load_registered finds kernels: the host's signed kernel registry, adapted
+// by the service layer (service/registry_kernels.h), so this layer does not depend on storage.
+// Thread-safety: called from the threads of many instances at once.
+class KernelSource {
+ public:
+  virtual ~KernelSource() = default;
+  // The PTX text of kernel `name`@`version` for a device of compute capability `deviceSm`
+  // (e.g. 90), its signature verified by this call. An error's message reaches the guest as
+  // its last error, with -3 InvalidKernel.
+  virtual Result<std::string> ptxFor(std::string_view name, std::string_view version,
+                                     uint32_t deviceSm) const = 0;
+};
+
 struct CudaGuestConfig {
   bool enabled = true;                  // false: -1 NotAvailable for every call
   std::string tenant = "local";
@@ -62,6 +75,7 @@ struct CudaGuestConfig {
   int device = -1;                      // -1: placement
   bool managedMemory = false;           // opt-in unified memory
   std::chrono::nanoseconds kernelTimeout{std::chrono::seconds(30)};
+  std::shared_ptr<const KernelSource> kernels;  // null: load_registered answers -3
 };
 
 class CudaGuestContext {
@@ -75,6 +89,10 @@ class CudaGuestContext {
   bool available();
   std::string unavailableReason();
   int deviceCount();
+  // The kernel registry wasi_cuda_load_registered reads (null when none is configured).
+  const KernelSource* kernelSource() const { return config_.kernels.get(); }
+  // Compute capability of a device as an sm number (e.g. 90); 0 without a GPU.
+  int computeCapability(int device) { return runtime_ ? runtime_->computeCapability(device) : 0; }
   // The instance's session, opened on first use (NotAvailable without a GPU).
   Result<gpu::GpuSession*> session();
   gpu::GpuSession* existingSession() { return session_.get(); }
