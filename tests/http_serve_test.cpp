@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "serve_process.h"
+#include "tensorwasm/storage/kernel_manifest.h"
 #include "test_wat.h"
 
 namespace {
@@ -18,6 +19,24 @@ namespace {
 using namespace tw::testing;
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+const std::string kKeyHex(64, 'a');
+const std::string kSnapshotKeyHex(64, 'b');
+const char* kPtx = ".version 8.0\n.target sm_90\n.entry vadd(\n)\n";
+
+// A manifest for `kPtx` signed with kKeyHex, as the POST /kernels body.
+std::string signedKernelBody(const std::string& name, const std::string& ptx = kPtx) {
+  tw::storage::KernelClaim claim{name, "1.0.0", 90, "tests", 1700000000000};
+  auto key = tw::storage::Key::fromHex(kKeyHex).value();
+  auto manifest = tw::storage::signKernel(claim, kPtx, key).value();
+  return json{{"manifest", json::parse(tw::storage::kernelManifestJson(manifest))}, {"ptx_text", ptx}}.dump();
+}
+
+const char* kCounterWat = R"((module (memory 1) (global $g (mut i32) (i32.const 0))
+  (func (export "bump") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (i32.store (i32.const 8) (i32.add (i32.load (i32.const 8)) (i32.const 10)))
+    (i32.add (global.get $g) (i32.load (i32.const 8))))))";
 
 const char* kGuestWat = R"((module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
@@ -275,21 +294,116 @@ TEST_F(HttpServe, HostileInputGetsNamedErrors) {
   EXPECT_EQ(curl("GET", s.url("/healthz")).status, 200) << "the server is still serving";
 }
 
-TEST_F(HttpServe, RestartAfterSigkillKeepsEveryFunction) {
-  std::string id;
+TEST_F(HttpServe, KernelRegistryRoutes) {
+  ServeProcess s(dir_ / "data", {},
+                 {{"TENSOR_WASM_API_TOKENS", "pub:tenant=*,plain:tenant=1"},
+                  {"TENSOR_WASM_API_KERNEL_HMAC_KEY", kKeyHex},
+                  {"TENSOR_WASM_API_KERNEL_PUBLISH_TOKENS", "pub"}});
+  std::vector<std::string> pub = {"-H", "Authorization: Bearer pub"};
+  std::vector<std::string> plain = {"-H", "Authorization: Bearer plain"};
+  EXPECT_EQ(post(s, "/kernels", signedKernelBody("vadd.f32"), plain).errorKind(), "kernel_publish_scope_required");
+  HttpResult published = post(s, "/kernels", signedKernelBody("vadd.f32"), pub);
+  EXPECT_EQ(published.status, 201) << published.body;
+  EXPECT_EQ(published.json()["sm_version"], 90);
+  EXPECT_EQ(post(s, "/kernels", signedKernelBody("vadd.f32"), pub).errorKind(), "already_registered");
+  HttpResult tampered = post(s, "/kernels", signedKernelBody("other", std::string(kPtx) + "// more\n"), pub);
+  EXPECT_EQ(tampered.status, 400);
+  EXPECT_EQ(tampered.errorKind(), "digest_mismatch");
+  HttpResult list = curl("GET", s.url("/kernels?offset=0&limit=10"), plain);
+  EXPECT_EQ(list.json()["total"], 1) << list.body;
+  EXPECT_EQ(list.json()["manifests"][0]["name"], "vadd.f32");
+  HttpResult one = curl("GET", s.url("/kernels/vadd.f32/1.0.0?sm=90"), plain);
+  EXPECT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.json()["ptx_text"], kPtx);
+  EXPECT_EQ(curl("GET", s.url("/kernels/vadd.f32/2.0.0"), plain).status, 404);
+  EXPECT_EQ(curl("GET", s.url("/kernels/a%2Fb/1"), plain).errorKind(), "invalid_id");
+}
+
+TEST_F(HttpServe, InstancesKeepStateAndSnapshotsRestoreIt) {
+  fs::path counter = dir_ / "counter.wasm";
+  std::vector<uint8_t> wasm = watToWasm(kCounterWat, "");
+  std::ofstream(counter, std::ios::binary).write(reinterpret_cast<const char*>(wasm.data()), wasm.size());
+  ServeProcess s(dir_ / "data", {}, {{"TENSOR_WASM_API_SNAPSHOT_HMAC_KEY", kSnapshotKeyHex}});
+  HttpResult deployed = curl("POST", s.url("/functions?name=counter"),
+                             {"-H", "Content-Type: application/wasm", "--data-binary", "@" + counter.string()});
+  std::string fn = deployed.json()["id"];
+  HttpResult created = post(s, "/instances", json{{"function_id", fn}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string inst = created.json()["instance_id"];
+  auto bump = [&](const std::string& id) {
+    return post(s, "/instances/" + id + "/invoke", R"({"export":"bump"})").json()["result"][0].get<int>();
+  };
+  EXPECT_EQ(bump(inst), 11);
+  EXPECT_EQ(bump(inst), 22) << "a kept instance carries its memory and globals";
+  EXPECT_EQ(post(s, "/functions/" + fn + "/invoke", R"({"export":"bump"})").json()["result"][0], 11)
+      << "pooled invocations still start fresh";
+
+  HttpResult saved = post(s, "/snapshot/save", json{{"instance_id", inst}, {"export", true}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  std::string snap = saved.json()["snapshot_id"];
+  HttpResult restored = post(s, "/snapshot/restore", json{{"snapshot_id", snap}}.dump());
+  ASSERT_EQ(restored.status, 201) << restored.body;
+  EXPECT_EQ(bump(restored.json()["instance_id"]), 33) << "continues where the original was";
+  HttpResult fromFile = post(s, "/snapshot/restore", json{{"snapshot_b64", saved.json()["snapshot_b64"]}}.dump());
+  ASSERT_EQ(fromFile.status, 201) << fromFile.body;
+  EXPECT_EQ(bump(fromFile.json()["instance_id"]), 33);
+
+  HttpResult otherTenant = post(s, "/snapshot/restore", json{{"snapshot_id", snap}}.dump(), {"-H", "X-TensorWasm-Tenant: 4"});
+  EXPECT_EQ(otherTenant.status, 403);
+  EXPECT_EQ(otherTenant.errorKind(), "tenant_scope_denied");
+  HttpResult replayed = post(s, "/snapshot/restore", json{{"snapshot_id", snap}, {"min_sequence_no", 1}}.dump());
+  EXPECT_EQ(replayed.status, 409);
+  EXPECT_EQ(replayed.errorKind(), "snapshot_replayed");
+  std::string b64 = saved.json()["snapshot_b64"];
+  b64[40] = b64[40] == 'A' ? 'B' : 'A';
+  HttpResult forged = post(s, "/snapshot/restore", json{{"snapshot_b64", b64}}.dump());
+  EXPECT_EQ(forged.status, 403) << forged.body;
+  EXPECT_EQ(forged.errorKind(), "snapshot_signature_invalid");
+  EXPECT_EQ(post(s, "/instances/" + inst + "/invoke", "{}", {"-H", "X-TensorWasm-Tenant: 4"}).errorKind(),
+            "tenant_scope_denied");
+  EXPECT_EQ(curl("DELETE", s.url("/instances/" + inst)).status, 204);
+  EXPECT_EQ(post(s, "/instances/" + inst + "/invoke", "{}").status, 404);
+}
+
+TEST_F(HttpServe, SnapshotsNeedASigningKey) {
+  ServeProcess s(dir_ / "data");
+  std::string id = deploy(s);
+  HttpResult saved = post(s, "/snapshot/save", json{{"function_id", id}}.dump());
+  EXPECT_EQ(saved.status, 503);
+  EXPECT_EQ(saved.errorKind(), "snapshot_signing_not_configured");
+}
+
+TEST_F(HttpServe, RestartAfterSigkillKeepsFunctionsKernelsAndSnapshots) {
+  std::map<std::string, std::string> env = {{"TENSOR_WASM_API_TOKENS", "pub:tenant=*"},
+                                            {"TENSOR_WASM_API_KERNEL_HMAC_KEY", kKeyHex},
+                                            {"TENSOR_WASM_API_KERNEL_PUBLISH_TOKENS", "pub"},
+                                            {"TENSOR_WASM_API_SNAPSHOT_HMAC_KEY", kSnapshotKeyHex}};
+  std::vector<std::string> auth = {"-H", "Authorization: Bearer pub"};
+  std::string id, snap;
   {
-    ServeProcess s(dir_ / "data");
-    id = deploy(s);
-    EXPECT_EQ(post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[20,22]})").json()["result"], json::parse("[42]"));
+    ServeProcess s(dir_ / "data", {}, env);
+    id = deploy(s, auth);
+    EXPECT_EQ(post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[20,22]})", auth).json()["result"],
+              json::parse("[42]"));
+    EXPECT_EQ(post(s, "/kernels", signedKernelBody("vadd.f32"), auth).status, 201);
+    HttpResult saved = post(s, "/snapshot/save", json{{"function_id", id}}.dump(), auth);
+    ASSERT_EQ(saved.status, 200) << saved.body;
+    snap = saved.json()["snapshot_id"];
     int status = s.stop(SIGKILL);
     EXPECT_TRUE(WIFSIGNALED(status));
   }
-  ServeProcess again(dir_ / "data");
-  HttpResult list = curl("GET", again.url("/functions"));
+  ServeProcess again(dir_ / "data", {}, env);
+  HttpResult list = curl("GET", again.url("/functions"), auth);
   ASSERT_EQ(list.json()["functions"].size(), 1u) << list.body;
   EXPECT_EQ(list.json()["functions"][0]["id"], id);
-  EXPECT_EQ(post(again, "/functions/" + id + "/invoke", R"({"export":"add","args":[20,22]})").json()["result"],
+  EXPECT_EQ(post(again, "/functions/" + id + "/invoke", R"({"export":"add","args":[20,22]})", auth).json()["result"],
             json::parse("[42]"));
+  EXPECT_EQ(curl("GET", again.url("/kernels/vadd.f32/1.0.0"), auth).json()["ptx_text"], kPtx);
+  HttpResult restored = post(again, "/snapshot/restore", json{{"snapshot_id", snap}}.dump(), auth);
+  ASSERT_EQ(restored.status, 201) << restored.body;
+  std::string inst = restored.json()["instance_id"];
+  EXPECT_EQ(post(again, "/instances/" + inst + "/invoke", R"({"export":"add","args":[1,2]})", auth).json()["result"],
+            json::parse("[3]"));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "tensorwasm/http/api.h"
 #include "tensorwasm/http/server.h"
 #include "tensorwasm/service/function_catalog.h"
+#include "tensorwasm/service/registry_kernels.h"
 #include "tensorwasm/storage/store_env.h"
 #include "tensorwasm/support/units.h"
 
@@ -59,11 +60,18 @@ struct Stack {
   std::shared_ptr<service::FunctionCatalog> catalog;
   std::shared_ptr<service::InstanceRegistry> instances;
   std::shared_ptr<gpu::GpuRuntime> gpu;
+  std::shared_ptr<storage::KernelRegistry> kernels;
 };
 
 Result<Stack> buildStack(const ServeArgs& a, const std::filesystem::path& dataDir) {
   Stack stack;
   TW_ASSIGN(storage::StoreOptions options, storage::storeOptionsFromEnvironment(dataDir));
+  TW_ASSIGN(std::optional<storage::KernelRegistryOptions> registry,
+            storage::kernelRegistryOptionsFromEnvironment(dataDir, options));
+  if (registry) {
+    registry->warn = [](const std::string& w) { std::cerr << "warning: kernel registry: " << w << "\n"; };
+    TW_ASSIGN(stack.kernels, storage::KernelRegistry::open(std::move(*registry)));
+  }
   TW_ASSIGN(storage::ArtifactStore store, storage::ArtifactStore::open(std::move(options)));
   service::TenantTable table;
   if (const char* file = std::getenv("TENSOR_WASM_TENANTS_FILE"); file && *file) {
@@ -88,6 +96,7 @@ Result<Stack> buildStack(const ServeArgs& a, const std::filesystem::path& dataDi
   cc.quotas = quotas;
   stack.gpu = gpu::GpuRuntime::process();
   cc.setup.gpu = stack.gpu;
+  if (stack.kernels) cc.setup.cuda.kernels = service::registryKernelSource(stack.kernels);
   TW_ASSIGN(stack.catalog, service::FunctionCatalog::open(std::move(cc)));
   std::optional<storage::Key> snapshotKey;
   if (const char* hex = std::getenv("TENSOR_WASM_API_SNAPSHOT_HMAC_KEY"); hex && *hex) {
@@ -135,7 +144,8 @@ int runServe(const ServeArgs& a) {
   if (!stack.ok()) return reportError(stack.error());
   auto api = std::make_unique<http::Api>(std::move(settings).value(),
                                          http::ApiServices{stack.value().catalog, stack.value().instances,
-                                                           stack.value().executor, stack.value().gpu});
+                                                           stack.value().executor, stack.value().gpu,
+                                                           stack.value().kernels});
   http::ServerConfig sc;
   Result<uint64_t> maxBody = parseSize(a.maxBody);
   Result<std::chrono::nanoseconds> timeout = parseDuration(a.requestTimeout);

@@ -12,6 +12,8 @@
 #include "tensorwasm/service/errors.h"
 #include "tensorwasm/snapshot/errors.h"
 #include "tensorwasm/storage/digest.h"
+#include "tensorwasm/storage/kernel_errors.h"
+#include "tensorwasm/storage/kernel_manifest.h"
 #include "tensorwasm/support/units.h"
 #include "tensorwasm/support/uuid.h"
 
@@ -118,6 +120,19 @@ HttpResponse responseFor(const Error& e) {
       default: break;
     }
     return errorResponse(status, snapshot::name(*code), e.message);
+  }
+  if (std::optional<storage::KernelErrc> code = storage::kernelErrc(e)) {
+    using storage::KernelErrc;
+    unsigned status = 400;
+    switch (*code) {
+      case KernelErrc::PublisherNotAllowed:
+      case KernelErrc::BadSignature: status = 403; break;
+      case KernelErrc::AlreadyRegistered: status = 409; break;
+      case KernelErrc::NotFound: status = 404; break;
+      case KernelErrc::PtxTooLarge: status = 413; break;
+      default: break;
+    }
+    return errorResponse(status, storage::name(*code), e.message);
   }
   if (service::isServiceError(e, service::ServiceErrc::SnapshotSigningNotConfigured)) {
     return errorResponse(503, "snapshot_signing_not_configured", e.message);
@@ -241,6 +256,13 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
       start = end + 1;
     }
   }
+  if (auto tokens = value("TENSOR_WASM_API_KERNEL_PUBLISH_TOKENS")) {
+    for (size_t start = 0; start <= tokens->size();) {
+      size_t end = std::min(tokens->find(',', start), tokens->size());
+      if (end > start) s.kernelPublishTokens.push_back(tokens->substr(start, end - start));
+      start = end + 1;
+    }
+  }
   if (auto deadline = value("TENSOR_WASM_INVOKE_DEADLINE")) {
     Result<std::chrono::nanoseconds> d = parseDuration(*deadline);
     if (!d.ok() || d.value().count() <= 0) {
@@ -353,6 +375,18 @@ void Api::route(Request& r) {
   if (parts.size() == 2 && parts[0] == "snapshot" && (parts[1] == "save" || parts[1] == "restore")) {
     if (m != bhttp::verb::post) return methodNotAllowed();
     return parts[1] == "save" ? saveSnapshot(r) : restoreSnapshot(r);
+  }
+  if (parts.size() == 1 && parts[0] == "kernels") {
+    if (m == bhttp::verb::post) return publishKernel(r);
+    if (m == bhttp::verb::get) return listKernels(r);
+    return methodNotAllowed();
+  }
+  if (parts.size() == 3 && parts[0] == "kernels") {
+    if (!storage::isKernelName(parts[1]) || !storage::isKernelName(parts[2])) {
+      return r.fail(400, "invalid_id", "kernel names and versions match [A-Za-z0-9._-]{1,128}");
+    }
+    if (m != bhttp::verb::get) return methodNotAllowed();
+    return getKernel(r, parts[1], parts[2]);
   }
   if (parts.size() == 2 && parts[0] == "jobs") {
     if (!validId(parts[1])) return;
@@ -713,6 +747,72 @@ void Api::restoreSnapshot(Request& r) {
     if (!entry.ok()) return shared->fail(entry.error());
     shared->reply(201, {{"instance_id", entry.value()->id}});
   });
+}
+
+namespace {
+
+uint64_t queryNumber(const std::string& query, std::string_view key, uint64_t fallback, bool& bad) {
+  for (size_t start = 0; start <= query.size();) {
+    size_t end = std::min(query.find('&', start), query.size());
+    std::string_view kv = std::string_view(query).substr(start, end - start);
+    start = end + 1;
+    if (!kv.starts_with(key) || kv.size() <= key.size() || kv[key.size()] != '=') continue;
+    uint64_t v = 0;
+    if (!parseU64(kv.substr(key.size() + 1), v)) bad = true;
+    return v;
+  }
+  return fallback;
+}
+
+}  // namespace
+
+void Api::publishKernel(Request& r) {
+  if (!services_.kernels) return r.fail(503, "kernel_registry_not_configured", "this server has no kernel registry key");
+  if (!r.token) return r.fail(403, "kernel_publish_disabled_in_dev_mode", "publishing kernels needs a configured token");
+  bool allowed = false;
+  for (const std::string& t : settings_.kernelPublishTokens) allowed |= sameToken(r.token->token, t);
+  if (!allowed) return r.fail(403, "kernel_publish_scope_required", "this token may not publish kernels");
+  json body = json::parse(r.http.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("manifest") || !body["manifest"].is_object() ||
+      !body.contains("ptx_text") || !body["ptx_text"].is_string()) {
+    return r.fail(400, "invalid_json", "the body is {\"manifest\": {...}, \"ptx_text\": \"...\"}");
+  }
+  Result<storage::KernelManifest> manifest = storage::parseKernelManifest(body["manifest"].dump());
+  if (!manifest.ok()) return r.fail(manifest.error());
+  boost::asio::post(workers_, [this, shared = r.shared_from_this(), m = manifest.value(),
+                               ptx = body["ptx_text"].get<std::string>()] {
+    Result<void> published = services_.kernels->publish(m, ptx);
+    if (!published.ok()) return shared->fail(published.error());
+    shared->reply(201, {{"name", m.name}, {"version", m.version}, {"sm_version", m.smVersion}});
+  });
+}
+
+void Api::listKernels(Request& r) {
+  if (!services_.kernels) return r.fail(503, "kernel_registry_not_configured", "this server has no kernel registry key");
+  bool bad = false;
+  uint64_t offset = queryNumber(r.http.query, "offset", 0, bad);
+  uint64_t limit = queryNumber(r.http.query, "limit", storage::kDefaultKernelListLimit, bad);
+  if (bad || limit == 0) return r.fail(400, "invalid_query", "offset and limit are unsigned integers, limit at least 1");
+  storage::KernelPage page = services_.kernels->list(offset, static_cast<uint32_t>(std::min<uint64_t>(limit, storage::kMaxKernelListLimit)));
+  json manifests = json::array();
+  for (const storage::KernelManifest& m : page.manifests) manifests.push_back(json::parse(storage::kernelManifestJson(m)));
+  r.reply(200, {{"manifests", manifests}, {"offset", page.offset}, {"limit", page.limit}, {"total", page.total}});
+}
+
+void Api::getKernel(Request& r, const std::string& name, const std::string& version) {
+  if (!services_.kernels) return r.fail(503, "kernel_registry_not_configured", "this server has no kernel registry key");
+  bool bad = false;
+  uint64_t sm = queryNumber(r.http.query, "sm", 0, bad);
+  if (bad || sm > UINT32_MAX) return r.fail(400, "invalid_query", "sm is an unsigned integer");
+  std::optional<uint32_t> deviceSm;
+  if (services_.gpu && services_.gpu->available()) {
+    if (int cc = services_.gpu->computeCapability(0); cc > 0) deviceSm = static_cast<uint32_t>(cc);
+  }
+  Result<storage::KernelEntry> entry = services_.kernels->get(
+      name, version, sm ? std::optional<uint32_t>(static_cast<uint32_t>(sm)) : std::nullopt, deviceSm);
+  if (!entry.ok()) return r.fail(entry.error());
+  r.reply(200, {{"manifest", json::parse(storage::kernelManifestJson(entry.value().manifest))},
+                {"ptx_text", entry.value().ptx}});
 }
 
 void Api::getJob(Request& r, const std::string& id) {

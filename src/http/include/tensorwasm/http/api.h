@@ -22,6 +22,7 @@
 #include "tensorwasm/service/executor.h"
 #include "tensorwasm/service/function_catalog.h"
 #include "tensorwasm/service/instances.h"
+#include "tensorwasm/storage/kernel_registry.h"
 
 namespace tw::http {
 
@@ -36,6 +37,7 @@ struct ApiSettings {
   bool requireTenant = false;          // TENSOR_WASM_API_REQUIRE_TENANT
   std::vector<std::string> trustedHosts;  // TENSOR_WASM_API_TRUSTED_HOSTS; empty: any Host
   std::chrono::milliseconds invokeDeadline{30'000};  // TENSOR_WASM_INVOKE_DEADLINE
+  std::vector<std::string> kernelPublishTokens;      // TENSOR_WASM_API_KERNEL_PUBLISH_TOKENS
   std::string version;
 };
 
@@ -53,6 +55,7 @@ struct ApiServices {
   std::shared_ptr<service::InstanceRegistry> instances;
   std::shared_ptr<service::Executor> executor;
   std::shared_ptr<gpu::GpuRuntime> gpu;  // null: no GPU layer (healthz says so)
+  std::shared_ptr<storage::KernelRegistry> kernels;  // null: no registry key configured
 };
 
 class Api {
@@ -83,6 +86,9 @@ class Api {
   void invokeInstance(Request& request, const std::string& id);
   void deleteInstance(Request& request, const std::string& id);
   void saveSnapshot(Request& request);
+  void publishKernel(Request& request);
+  void listKernels(Request& request);
+  void getKernel(Request& request, const std::string& name, const std::string& version);
   void restoreSnapshot(Request& request);
   void startInvocation(std::shared_ptr<Request> request, const std::string& functionId, Invoker invoker,
                        service::InvokeRequest invoke, std::chrono::milliseconds deadline, InvokeMode mode);
