@@ -98,7 +98,8 @@ std::string guestWat() {
     (local.set $k (call $kernel))
     (drop (call $wait_verdict))
     (call $launch1 (local.get $k)))
-  (func (export "input_len") (result i32) (call $input_len))))";
+  (func (export "input_len") (result i32) (call $input_len))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))))";
 }
 
 struct Fixture {
@@ -309,6 +310,22 @@ TEST(ServiceDeployment, SnapshotsCarryRealGpuBuffers) {
   auto gpu = gpu::GpuRuntime::process();
   if (!gpu->available()) GTEST_SKIP() << "no GPU: " << gpu->unavailableReason();
   expectGpuSnapshotRoundTrip(gpu);
+}
+
+TEST(ServiceDeployment, MemoryGrowthIsChargedAndGivenBack) {
+  // The image and one 64 KiB instance, plus room for exactly one more page.
+  Fixture fx(R"({"tenants": {"6": {"cpu_memory_bytes": 196608}}})");
+  auto d = fx.deploy(6);
+  ASSERT_TRUE(d.ok()) << d.error().describe();
+  EXPECT_EQ(fx.quotas->usage(6).cpuMemoryBytes, 2u * 65536);
+  auto grow = [&](int pages) {
+    auto r = d.value()->invoke(InvokeRequest{"grow", json::array({pages}), {}}, unbounded());
+    return r.ok() ? first(r.value().result) : INT64_MIN;
+  };
+  EXPECT_EQ(grow(2), -1) << "two more pages exceed the tenant's memory: refused before commit";
+  EXPECT_EQ(grow(1), 1) << "one page fits";
+  EXPECT_EQ(fx.quotas->usage(6).cpuMemoryBytes, 2u * 65536) << "the reset gave the page back";
+  EXPECT_EQ(grow(1), 1) << "so the next invocation may grow again";
 }
 
 TEST(ServiceDeployment, GpuFollowsTheTenant) {

@@ -170,6 +170,7 @@ int64_t Memory::grow(uint64_t delta) {
   if (delta > maxPages_ || old + delta > maxPages_) return -1;
   if (delta == 0) return static_cast<int64_t>(old);
   uint64_t newSize = (old + delta) * kWasmPageSize;
+  if (growthGate_ && !growthGate_->allowGrowth(size_, newSize)) return -1;
   if (mprotect(base_ + size_, newSize - size_, PROT_READ | PROT_WRITE) != 0) return -1;
   size_ = newSize;
   return static_cast<int64_t>(old);

@@ -8,11 +8,38 @@ namespace tw::service {
 
 using nlohmann::json;
 
+namespace {
+
+// Charges memory.grow to the tenant's CPU memory before the pages are committed; what an
+// invocation grew is given back when the instance is reset (the reset undoes the growth).
+class GrowthCharge final : public MemoryGrowthGate {
+ public:
+  GrowthCharge(std::shared_ptr<TenantQuotas> quotas, TenantId tenant) : quotas_(std::move(quotas)), tenant_(tenant) {}
+  bool allowGrowth(uint64_t fromBytes, uint64_t toBytes) override {
+    Result<Lease> lease = quotas_->acquire(tenant_, Resource::CpuMemory, toBytes - fromBytes);
+    if (!lease.ok()) return false;
+    grown_.push_back(std::move(lease).value());
+    return true;
+  }
+  void giveBack() { grown_.clear(); }
+
+ private:
+  std::shared_ptr<TenantQuotas> quotas_;
+  TenantId tenant_;
+  std::vector<Lease> grown_;
+};
+
+}  // namespace
+
 // What the pool keeps beside each instance: its host contexts and the quota it holds.
 struct Deployment::Served : InstanceHost {
   std::shared_ptr<GuestHost> guest;
+  std::shared_ptr<GrowthCharge> growth;
   Lease instance, memory;
-  Result<void> reset() override { return guest->reset(); }
+  Result<void> reset() override {
+    if (growth) growth->giveBack();
+    return guest->reset();
+  }
 };
 
 namespace {
@@ -89,9 +116,11 @@ Result<FreshInstance> Deployment::makeInstance(const InstanceImage* image) {
   served->guest->link(linker);
   if (image) {  // the pool's image already holds what instantiation and _initialize did
     TW_ASSIGN(std::shared_ptr<Instance> inst, linker.instantiateFromImage(*engine_, module_, *image));
+    chargeGrowth(*inst, *served);
     return FreshInstance{std::move(inst), std::move(served)};
   }
   TW_ASSIGN(std::shared_ptr<Instance> inst, linker.instantiate(*engine_, module_));
+  chargeGrowth(*inst, *served);
   if (std::optional<Extern> init = inst->getExport("_initialize"); init && init->kind == ExternKind::Func) {
     TW_TRY(inst->call(*init->func, {}));
     served->guest->finish(false);
@@ -109,6 +138,13 @@ Result<void> Deployment::validate(const InvokeRequest& request) const {
     return {};
   }
   return serviceError(ServiceErrc::MissingExport, "the module exports no function '" + name + "'");
+}
+
+void Deployment::chargeGrowth(Instance& inst, Served& served) {
+  const Module& m = module_->module();
+  if (!inst.memory || m.numImportedMemories > 0) return;  // an imported memory is its owner's
+  served.growth = std::make_shared<GrowthCharge>(quotas_, config_.tenant);
+  inst.memory->setGrowthGate(served.growth);
 }
 
 Result<InvokeOutcome> Deployment::invoke(InvokeRequest request, const RunContext& run) {

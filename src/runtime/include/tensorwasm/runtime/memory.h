@@ -29,6 +29,14 @@ inline constexpr uint32_t kMaxWasmPages = 65536;
 inline constexpr uint64_t kReservationBytes = (8ull << 30) + kWasmPageSize;
 static_assert(kReservationBytes >= 2 * 0xFFFFFFFFull + 16);
 
+// Asked before a memory grows: false refuses the growth (memory.grow gives -1). How an
+// embedder charges growth to someone (the service layer: the tenant's CPU memory quota).
+class MemoryGrowthGate {
+ public:
+  virtual ~MemoryGrowthGate() = default;
+  virtual bool allowGrowth(uint64_t fromBytes, uint64_t toBytes) = 0;
+};
+
 class Memory {
  public:
   // `limitBytes` is the embedder's cap (engine.md default 256 MiB); growth past it fails.
@@ -47,8 +55,11 @@ class Memory {
   const MemoryType& type() const { return type_; }
   // The most pages this memory may have: the type's maximum within the embedder's cap.
   uint64_t maxPages() const { return maxPages_; }
-  // Grows by `delta` pages; returns the old page count, or -1 if refused (max or limit).
+  // Grows by `delta` pages; returns the old page count, or -1 if refused (max, limit, or the
+  // growth gate).
   int64_t grow(uint64_t delta);
+  // From now on every growth asks `gate` first (null: none).
+  void setGrowthGate(std::shared_ptr<MemoryGrowthGate> gate) { growthGate_ = std::move(gate); }
   // Whether `addr` lies in the reservation of some live memory of this process but outside
   // its committed size: where an out-of-bounds guest access faults. Async-signal-safe.
   static bool isGuardFault(uintptr_t addr);
@@ -84,6 +95,7 @@ class Memory {
   Memory() = default;
   MemoryType type_;
   uint64_t maxPages_ = 0;     // min(type max, limit)
+  std::shared_ptr<MemoryGrowthGate> growthGate_;
 };
 
 }  // namespace tw

@@ -8,8 +8,8 @@
 // Quotas are taken before the resource: every instance holds one of the tenant's instances and
 // its initial linear memory in CPU memory; the pool's image holds the memory once more. The GPU
 // is enabled for the guest only when the tenant may use it, capped at its per-device limit.
-// Memory a guest grows during an invocation is bounded by the engine's per-instance cap
-// (EngineConfig::maxMemoryBytes), not charged to the tenant.
+// Memory a guest grows is charged to the tenant's CPU memory before it is committed (a refused
+// memory.grow gives -1) and given back when the pooled instance is reset.
 //
 // Thread-safety: invoke() and keep() from any thread; a KeptInstance runs one invocation at a
 // time (others wait for it).
@@ -77,6 +77,7 @@ class Deployment : public std::enable_shared_from_this<Deployment> {
              DeploymentConfig config, std::shared_ptr<TenantQuotas> quotas);
   // A full instantiation without `image`; with it, an instance made from the pool's image.
   Result<FreshInstance> makeInstance(const InstanceImage* image);
+  void chargeGrowth(Instance& instance, Served& served);
 
   std::shared_ptr<const Engine> engine_;
   std::shared_ptr<const CompiledModule> module_;
