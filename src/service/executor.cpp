@@ -21,6 +21,7 @@ struct Executor::Run {
   std::atomic<Stop> reason{Stop::None};
   std::chrono::milliseconds deadline{0};
   Clock::time_point deadlineAt;
+  std::optional<std::multimap<Clock::time_point, std::weak_ptr<Run>>::iterator> slot;  // in deadlines_
   Lease lease;  // the tenant's concurrency, held until the run is dropped
 
   void stop(Stop why) {
@@ -86,12 +87,21 @@ std::shared_ptr<Executor::Run> Executor::start(TenantId tenant, std::chrono::mil
   run->deadline = deadline;
   run->deadlineAt = Clock::now() + deadline;
   run->lease = std::move(lease);
+  bool earliest;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    deadlines_.emplace(run->deadlineAt, run);
+    run->slot = deadlines_.emplace(run->deadlineAt, run);
+    earliest = *run->slot == deadlines_.begin();
   }
-  timerCv_.notify_all();
+  if (earliest) timerCv_.notify_all();  // the timer sleeps until the earliest deadline
   return run;
+}
+
+// A run that ended leaves the timer's schedule, so finished runs do not pile up there.
+void Executor::unschedule(Run& run) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (run.slot) deadlines_.erase(*run.slot);
+  run.slot.reset();
 }
 
 Result<void> Executor::enqueue(std::function<void()> work) {
@@ -127,7 +137,10 @@ void Executor::timerLoop() {
   while (!stopping_) {
     Clock::time_point now = Clock::now();
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-      if (auto run = deadlines_.begin()->second.lock()) run->stop(Stop::Deadline);
+      if (auto run = deadlines_.begin()->second.lock()) {
+        run->stop(Stop::Deadline);
+        run->slot.reset();
+      }
       deadlines_.erase(deadlines_.begin());
     }
     if (deadlines_.empty()) {
@@ -159,9 +172,10 @@ Result<Executor::Canceller> Executor::invokeAsync(TenantId tenant, std::chrono::
                                                   Task task, Done done) {
   TW_ASSIGN(Lease lease, quotas_->acquire(tenant, Resource::Concurrent));
   std::shared_ptr<Run> run = start(tenant, deadline, std::move(lease));
-  TW_TRY(enqueue([run, task = std::move(task), done = std::move(done)] {
+  TW_TRY(enqueue([this, run, task = std::move(task), done = std::move(done)] {
     Result<json> out = execute(*run, task);
     run->lease.release();
+    unschedule(*run);
     done(std::move(out));
   }));
   return Canceller([weak = std::weak_ptr<Run>(run)] {
@@ -199,6 +213,8 @@ void Executor::finish(Job& job, Result<json> outcome) {
     job.view.error = outcome.error();
   }
   job.run->lease.release();
+  if (job.run->slot) deadlines_.erase(*job.run->slot);
+  job.run->slot.reset();
 }
 
 Result<std::string> Executor::submit(TenantId tenant, std::string functionId,

@@ -94,6 +94,7 @@ class Executor {
   void timerLoop();
   static Result<nlohmann::json> execute(Run& run, const Task& task);
   void finish(Job& job, Result<nlohmann::json> outcome);
+  void unschedule(Run& run);
   void expireJobs();
 
   ExecutorConfig config_;
