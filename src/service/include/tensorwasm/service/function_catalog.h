@@ -29,7 +29,9 @@ struct CatalogConfig {
   std::filesystem::path indexFile;
   std::shared_ptr<TenantQuotas> quotas;
   GuestSetup setup;                // the host side every deployment starts with
-  InstancePool::Config pool{1, 16};
+  // Resets run on each pool's thread, so an invocation's answer never waits for the reset of
+  // the instance it used (1 MiB dirtied: ~2 us on the caller's side instead of 30-70 us).
+  InstancePool::Config pool{1, 16, 2ull << 20, /*resetInBackground=*/true};
 };
 
 class FunctionCatalog {
