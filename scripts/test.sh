@@ -76,6 +76,10 @@ build-asan/fuzz/fuzz_snapshot -max_total_time="${FUZZ_SNAPSHOT_SECONDS:-20}" -ma
   || { tail -n 60 "$logs/fuzz-snapshot.txt"; exit 1; }
 grep -E "^stat::number_of_executed_units|^Done" "$logs/fuzz-snapshot.txt" || tail -n 3 "$logs/fuzz-snapshot.txt"
 
+echo "== the official openai npm client for the gateway tests (tests/openai, pinned in package-lock.json)"
+(cd tests/openai && npm ci --no-audit --no-fund --loglevel=error) \
+  || echo "warning: npm could not install the openai client; HttpServe.OpenAiOfficialClient will skip"
+
 echo "== unit tests under ASan+UBSan"
 (cd build-asan && ctest --output-on-failure -j2 --timeout 600)
 

@@ -406,4 +406,67 @@ TEST_F(HttpServe, RestartAfterSigkillKeepsFunctionsKernelsAndSnapshots) {
             json::parse("[3]"));
 }
 
+// Deploys the echo-model guest (and hello.wasm, which prints instead of streaming and reports
+// no usage), then restarts the server with the two mapped as models "echo" and "hello".
+class HttpOpenAi : public HttpServe {
+ protected:
+  void SetUp() override {
+    HttpServe::SetUp();
+    fs::path examples = TW_EXAMPLES_DIR;
+    if (!fs::exists(examples / "openai_echo.wasm")) GTEST_SKIP() << "examples not built (no clang-19)";
+    ServeProcess first(dir_ / "data");
+    auto upload = [&](const char* name) {
+      HttpResult r = curl("POST", first.url(std::string("/functions?name=") + name),
+                          {"-H", "Content-Type: application/wasm", "--data-binary",
+                           "@" + (examples / (std::string(name) + ".wasm")).string()});
+      return r.json().value("id", "");
+    };
+    std::string echo = upload("openai_echo"), hello = upload("hello");
+    first.stop(SIGTERM);
+    server_ = std::make_unique<ServeProcess>(
+        dir_ / "data", std::vector<std::string>{},
+        std::map<std::string, std::string>{{"TENSOR_WASM_API_OPENAI_MODEL_MAP", "echo:" + echo + ",hello:" + hello}});
+  }
+  std::unique_ptr<ServeProcess> server_;
+};
+
+TEST_F(HttpOpenAi, GatewayWithCurl) {
+  ServeProcess& s = *server_;
+  HttpResult models = curl("GET", s.url("/v1/models"));
+  EXPECT_EQ(models.json()["data"].size(), 2u) << models.body;
+  HttpResult done = post(s, "/v1/completions", R"({"model":"echo","prompt":["one two","three"],"max_tokens":2})");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json()["object"], "text_completion");
+  EXPECT_EQ(done.json()["choices"][0]["text"], "one two");
+  EXPECT_EQ(done.json()["usage"], json::parse(R"({"prompt_tokens":3,"completion_tokens":2,"total_tokens":5})"));
+  EXPECT_EQ(done.headers.count("x-tensorwasm-usage"), 0u) << "the guest reported usage";
+  HttpResult printed = post(s, "/v1/chat/completions", R"({"model":"hello","messages":[{"role":"user","content":"hi"}]})");
+  ASSERT_EQ(printed.status, 200) << printed.body;
+  EXPECT_NE(printed.json()["choices"][0]["message"]["content"].get<std::string>().find("hello from wasm"), std::string::npos);
+  EXPECT_EQ(printed.headers["x-tensorwasm-usage"], "estimated");
+  EXPECT_GT(printed.json()["usage"]["completion_tokens"].get<int>(), 0) << "estimated, never silently zero";
+  HttpResult stream = post(s, "/v1/completions", R"({"model":"echo","prompt":"x y","stream":true})");
+  EXPECT_EQ(stream.headers["content-type"], "text/event-stream");
+  EXPECT_NE(stream.body.find(R"("text":" y")"), std::string::npos) << stream.body;
+  EXPECT_TRUE(stream.body.ends_with("data: [DONE]\n\n")) << stream.body;
+  HttpResult unknown = post(s, "/v1/chat/completions", R"({"model":"nope","messages":[]})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.json()["error"]["code"], "model_not_found");
+  EXPECT_EQ(unknown.json()["error"]["type"], "invalid_request_error");
+  HttpResult many = post(s, "/v1/completions", R"({"model":"echo","prompt":"a","n":2})");
+  EXPECT_EQ(many.status, 400);
+  EXPECT_EQ(many.json()["error"]["code"], "unsupported_parameter");
+  EXPECT_EQ(post(s, "/v1/chat/completions", "{bad").json()["error"]["type"], "invalid_request_error");
+}
+
+TEST_F(HttpOpenAi, OfficialClient) {
+  fs::path dir = fs::path(TW_SOURCE_DIR) / "tests" / "openai";
+  std::string node = findNode();
+  if (node.empty()) GTEST_SKIP() << "no node";
+  if (!fs::exists(dir / "node_modules" / "openai")) GTEST_SKIP() << "the openai package is not installed (scripts/test.sh runs npm ci)";
+  RunResult r = runShell({node, (dir / "client.mjs").string(), server_->url("")});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("all checks passed"), std::string::npos) << r.out;
+}
+
 }  // namespace

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <iostream>
 
+#include "api_internal.h"
 #include "base64.h"
 #include "tensorwasm/runtime/trap.h"
 #include "tensorwasm/service/errors.h"
@@ -22,7 +23,6 @@ namespace tw::http {
 namespace bhttp = boost::beast::http;
 using nlohmann::json;
 
-namespace {
 
 constexpr size_t kMaxAuthorization = 1024;
 constexpr size_t kMaxName = 256;
@@ -156,12 +156,12 @@ bool sameToken(const std::string& presented, const std::string& configured) {
   return CRYPTO_memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) == 0;
 }
 
-json functionJson(const service::FunctionRecord& f) {
+static json functionJson(const service::FunctionRecord& f) {
   return json{{"id", f.id}, {"name", f.name}, {"digest", f.digest.str()}, {"size_bytes", f.sizeBytes},
               {"created_unix_ms", f.createdUnixMs}};
 }
 
-json invokeBody(const std::string& functionId, const std::string& exportName, const service::InvokeOutcome& out) {
+static json invokeBody(const std::string& functionId, const std::string& exportName, const service::InvokeOutcome& out) {
   json body{{"function_id", functionId}, {"result", out.result}};
   auto stream = [&](const char* name, const WasiCapturedOutput& captured) {
     if (captured.bytes.empty()) return;
@@ -178,23 +178,7 @@ json invokeBody(const std::string& functionId, const std::string& exportName, co
   return body;
 }
 
-}  // namespace
 
-struct Api::Request : std::enable_shared_from_this<Api::Request> {
-  HttpRequest http;
-  std::shared_ptr<ResponseChannel> channel;
-  const ApiToken* token = nullptr;
-  uint64_t tenant = 0;
-
-  void reply(unsigned status, const json& body) { channel->send(jsonResponse(status, body)); }
-  void fail(unsigned status, const std::string& kind, const std::string& message) {
-    HttpResponse r = errorResponse(status, kind, message);
-    if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    channel->send(std::move(r));
-  }
-  void fail(const Error& e) { channel->send(responseFor(e)); }
-  bool covers(uint64_t t) const { return !token || token->allTenants || token->tenants.count(t); }
-};
 
 std::vector<ApiToken> parseTokens(std::string_view text, std::vector<std::string>& warnings) {
   std::vector<ApiToken> tokens;
@@ -263,6 +247,19 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
       start = end + 1;
     }
   }
+  if (auto map = value("TENSOR_WASM_API_OPENAI_MODEL_MAP")) {
+    for (size_t start = 0; start <= map->size();) {
+      size_t end = std::min(map->find(',', start), map->size());
+      std::string entry = map->substr(start, end - start);
+      start = end + 1;
+      if (entry.empty()) continue;
+      size_t colon = entry.rfind(':');
+      if (colon == std::string::npos || colon == 0 || !isUuid(entry.substr(colon + 1))) {
+        return makeError(ErrorKind::Usage, "TENSOR_WASM_API_OPENAI_MODEL_MAP: expected model:function-uuid, got '" + entry + "'");
+      }
+      s.openaiModels[entry.substr(0, colon)] = entry.substr(colon + 1);
+    }
+  }
   if (auto deadline = value("TENSOR_WASM_INVOKE_DEADLINE")) {
     Result<std::chrono::nanoseconds> d = parseDuration(*deadline);
     if (!d.ok() || d.value().count() <= 0) {
@@ -280,6 +277,7 @@ Api::~Api() { workers_.join(); }
 
 void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
   auto request = std::make_shared<Request>();
+  request->openai = http.path.starts_with("/v1/");
   request->http = std::move(http);
   request->channel = std::move(channel);
   Request& r = *request;
@@ -357,6 +355,14 @@ void Api::route(Request& r) {
       if (m != bhttp::verb::post) return methodNotAllowed();
       return invoke(r, parts[1], mode);
     }
+  }
+  if (parts.size() == 2 && parts[0] == "v1") {
+    if (parts[1] == "models" && m == bhttp::verb::get) return openaiModelList(r);
+    if (parts[1] == "completions" && m == bhttp::verb::post) return openaiCompletion(r, false);
+  }
+  if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "chat" && parts[2] == "completions" &&
+      m == bhttp::verb::post) {
+    return openaiCompletion(r, true);
   }
   if (parts.size() == 1 && parts[0] == "instances") {
     if (m != bhttp::verb::post) return methodNotAllowed();

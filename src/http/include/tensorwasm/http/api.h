@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -38,6 +39,7 @@ struct ApiSettings {
   std::vector<std::string> trustedHosts;  // TENSOR_WASM_API_TRUSTED_HOSTS; empty: any Host
   std::chrono::milliseconds invokeDeadline{30'000};  // TENSOR_WASM_INVOKE_DEADLINE
   std::vector<std::string> kernelPublishTokens;      // TENSOR_WASM_API_KERNEL_PUBLISH_TOKENS
+  std::map<std::string, std::string> openaiModels;   // TENSOR_WASM_API_OPENAI_MODEL_MAP: model -> function id
   std::string version;
 };
 
@@ -75,6 +77,9 @@ class Api {
   void deleteFunction(Request& request, const std::string& id);
   void invoke(Request& request, const std::string& id, InvokeMode mode);
   void getJob(Request& request, const std::string& id);
+  // The OpenAI-compatible gateway (openai.cpp).
+  void openaiModelList(Request& request);
+  void openaiCompletion(Request& request, bool chat);
   void cancelJob(Request& request, const std::string& id);
   using Invoker = std::function<Result<service::InvokeOutcome>(service::InvokeRequest, const service::RunContext&)>;
   // Reads the invoke body into `call` and `deadline`; false when it answered with an error.
