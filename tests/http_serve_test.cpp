@@ -106,6 +106,11 @@ TEST_F(HttpServe, DeployInvokeListDelete) {
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.json()["status"], "ok");
   EXPECT_EQ(health.headers.count("x-request-id"), 1u);
+  EXPECT_EQ(health.headers["x-trace-id"].size(), 32u);
+  HttpResult traced = curl("GET", s.url("/healthz"),
+                           {"-H", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"});
+  EXPECT_EQ(traced.headers["x-trace-id"], "4bf92f3577b34da6a3ce929d0e0e4736") << "the caller's trace continues";
+  EXPECT_TRUE(traced.headers["traceparent"].starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
 
   std::string id = deploy(s);
   ASSERT_EQ(id.size(), 36u);

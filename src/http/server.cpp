@@ -11,6 +11,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,32 @@ struct ServerState {
     if (--inFlight == 0) idle.notify_all();
   }
 };
+
+// `bytes` random bytes as lowercase hex.
+std::string randomHex(size_t bytes) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) {
+    auto b = static_cast<uint8_t>(rng());
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+// The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>", not all zeros), or a new
+// one when there is none or it is malformed.
+std::string traceIdOf(std::string_view traceparent) {
+  auto hex = [](std::string_view t) {
+    return t.find_first_not_of("0123456789abcdef") == std::string_view::npos && t.find_first_not_of('0') != std::string_view::npos;
+  };
+  if (traceparent.size() >= 55 && traceparent.substr(0, 3) == "00-" && traceparent[35] == '-' &&
+      traceparent[52] == '-' && hex(traceparent.substr(3, 32)) && hex(traceparent.substr(36, 16))) {
+    return std::string(traceparent.substr(3, 32));
+  }
+  return randomHex(16);
+}
 
 class Session;
 
@@ -140,7 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->version(11);
     res->result(h.status);
     res->set(bhttp::field::content_type, h.contentType);
-    res->set("X-Request-Id", requestId_);
+    setIds(*res);
     for (auto& [name, value] : h.headers) res->set(name, value);
     res->keep_alive(false);  // the disconnect watch below reads from the socket meanwhile
     res->chunked(true);
@@ -268,6 +295,9 @@ class Session : public std::enable_shared_from_this<Session> {
     req.peer = peer_;
     req.requestId = randomUuid();
     requestId_ = req.requestId;
+    auto parent = req.headers.find("traceparent");
+    traceId_ = traceIdOf(parent == req.headers.end() ? std::string_view() : std::string_view(parent->value()));
+    req.traceId = traceId_;
     server_->requestStarted();
     server_->handler(std::move(req), std::make_shared<Channel>(shared_from_this()));
   }
@@ -280,6 +310,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Answers a request the transport refused, then closes the connection.
   void refuse(unsigned status, const std::string& kind, const std::string& message) {
     requestId_ = randomUuid();
+    traceId_ = traceIdOf({});
     lingering_ = true;
     write(errorResponse(status, kind, message), /*closeAfter=*/true);
   }
@@ -303,7 +334,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->version(11);
     res->result(r.status);
     res->set(bhttp::field::content_type, r.contentType);
-    res->set("X-Request-Id", requestId_);
+    setIds(*res);
     for (auto& [name, value] : r.headers) res->set(name, value);
     res->body() = std::move(r.body);
     res->keep_alive(!closeAfter && !server_->stopping.load());
@@ -315,6 +346,14 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec || !res->keep_alive()) return self->close();
       self->readHeader();
     });
+  }
+
+  // X-Request-Id, x-trace-id, and a traceparent continuing the caller's trace (a new span id).
+  template <typename Message>
+  void setIds(Message& res) {
+    res.set("X-Request-Id", requestId_);
+    res.set("x-trace-id", traceId_);
+    res.set("traceparent", "00-" + traceId_ + "-" + randomHex(8) + "-01");
   }
 
   void close() {
@@ -331,7 +370,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<ServerState> server_;
-  std::string peer_, requestId_;
+  std::string peer_, requestId_, traceId_;
   bool timedOut_ = false, keepAlive_ = true, served_ = false, lingering_ = false;
   std::vector<char> drain_;
   // Streaming state: the queue is shared with writer threads; the rest belongs to the strand.

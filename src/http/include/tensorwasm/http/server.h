@@ -7,7 +7,8 @@
 //
 // Transport-level refusals are answered here with the native error envelope and close the
 // connection: 400 `bad_request` (malformed HTTP), 408 `request_timeout`, 413 `body_too_large`.
-// Every response carries `X-Request-Id` (the request's id, made here).
+// Every response carries `X-Request-Id` (the request's id, made here), `x-trace-id` and a
+// `traceparent` continuing the caller's W3C trace context (or starting one).
 //
 // Thread-safety: start/stop from one thread; the handler runs on I/O threads concurrently.
 #pragma once
@@ -38,6 +39,7 @@ struct HttpRequest {
   std::string body;
   std::string peer;        // "address:port"
   std::string requestId;   // UUID, echoed in X-Request-Id
+  std::string traceId;     // 32 hex: the caller's W3C trace (traceparent) or a new one; x-trace-id
 };
 
 struct HttpResponse {
