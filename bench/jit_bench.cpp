@@ -216,8 +216,8 @@ void deadlines(bool quick) {
   std::vector<double> stops;
   for (int r = 0; r < (quick ? 3 : 15) && inst.ok(); ++r) {
     auto t0 = Clock::now();
-    auto outcome = executor.invoke(0, std::chrono::milliseconds(100), [&](const CallOptions& options) {
-      auto called = inst.value()->call("spin", {}, options);
+    auto outcome = executor.invoke(0, std::chrono::milliseconds(100), [&](const service::RunContext& run) {
+      auto called = inst.value()->call("spin", {}, run.callOptions());
       if (!called.ok()) return Result<nlohmann::json>(called.takeError());
       return Result<nlohmann::json>(nlohmann::json());
     });
