@@ -299,6 +299,20 @@ TEST_F(HttpServe, HostileInputGetsNamedErrors) {
   EXPECT_EQ(curl("GET", s.url("/healthz")).status, 200) << "the server is still serving";
 }
 
+TEST_F(HttpServe, RateLimitsAnswer429WithRetryAfter) {
+  ServeProcess s(dir_ / "data", {},
+                 {{"TENSOR_WASM_API_TENANT_RATE_LIMIT_QPS", "0.5"}, {"TENSOR_WASM_API_TENANT_RATE_LIMIT_BURST", "2"}});
+  EXPECT_EQ(curl("GET", s.url("/functions")).status, 200);
+  EXPECT_EQ(curl("GET", s.url("/functions")).status, 200);
+  HttpResult limited = curl("GET", s.url("/functions"));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.errorKind(), "rate_limited");
+  EXPECT_GE(std::stoi(limited.headers["retry-after"]), 1);
+  EXPECT_EQ(curl("GET", s.url("/healthz")).status, 200) << "health is never rate limited";
+  EXPECT_EQ(curl("GET", s.url("/functions"), {"-H", "X-TensorWasm-Tenant: 3"}).status, 200)
+      << "another tenant has its own bucket";
+}
+
 TEST_F(HttpServe, KernelRegistryRoutes) {
   ServeProcess s(dir_ / "data", {},
                  {{"TENSOR_WASM_API_TOKENS", "pub:tenant=*,plain:tenant=1"},

@@ -24,7 +24,8 @@ namespace tw::testing {
 class ServeProcess {
  public:
   // Starts `tensorwasm serve --addr 127.0.0.1:0 --data-dir DIR EXTRA...` with `env` added to
-  // the environment, and waits for its "listening on" line.
+  // the environment (rate limits off unless `env` sets them), and waits for its "listening on"
+  // line.
   ServeProcess(const std::filesystem::path& dataDir, std::vector<std::string> extra = {},
                std::map<std::string, std::string> env = {}) {
     int out[2];
@@ -34,6 +35,8 @@ class ServeProcess {
       ::dup2(out[1], 1);
       ::close(out[0]);
       ::close(out[1]);
+      // Tests send requests faster than the default rate limit; the rate-limit test sets its own.
+      ::setenv("TENSOR_WASM_API_TENANT_RATE_LIMIT_QPS", "0", 1);
       for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
       std::vector<std::string> args = {tensorwasmBinary(), "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir.string()};
       args.insert(args.end(), extra.begin(), extra.end());

@@ -56,6 +56,7 @@ bool envFlag(const char* name) {
 
 // The services behind the API, built from the flags and the environment.
 struct Stack {
+  std::shared_ptr<service::TenantQuotas> quotas;
   std::shared_ptr<service::Executor> executor;
   std::shared_ptr<service::FunctionCatalog> catalog;
   std::shared_ptr<service::InstanceRegistry> instances;
@@ -80,6 +81,7 @@ Result<Stack> buildStack(const ServeArgs& a, const std::filesystem::path& dataDi
     table = std::move(loaded).value();
   }
   auto quotas = service::TenantQuotas::create(std::move(table));
+  stack.quotas = quotas;
   service::ExecutorConfig ec;
   ec.threads = a.threads;
   if (const char* ttl = std::getenv("TENSOR_WASM_JOB_TTL"); ttl && *ttl) {
@@ -143,7 +145,7 @@ int runServe(const ServeArgs& a) {
   Result<Stack> stack = buildStack(a, dataDir.value());
   if (!stack.ok()) return reportError(stack.error());
   auto api = std::make_unique<http::Api>(std::move(settings).value(),
-                                         http::ApiServices{stack.value().catalog, stack.value().instances,
+                                         http::ApiServices{stack.value().catalog, stack.value().instances, stack.value().quotas,
                                                            stack.value().executor, stack.value().gpu,
                                                            stack.value().kernels});
   http::ServerConfig sc;

@@ -5,10 +5,12 @@
 #include <openssl/crypto.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 
 #include "api_internal.h"
 #include "base64.h"
+#include "rate_limit.h"
 #include "tensorwasm/runtime/trap.h"
 #include "tensorwasm/service/errors.h"
 #include "tensorwasm/snapshot/errors.h"
@@ -260,6 +262,21 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
       s.openaiModels[entry.substr(0, colon)] = entry.substr(colon + 1);
     }
   }
+  auto rate = [&](const char* name, double& out) -> Result<void> {
+    auto v = value(name);
+    if (!v) return {};
+    char* end = nullptr;
+    double d = std::strtod(v->c_str(), &end);
+    if (end != v->c_str() + v->size() || !(d >= 0) || d > 1e9) {
+      return makeError(ErrorKind::Usage, std::string(name) + ": not a non-negative number: " + *v);
+    }
+    out = d;
+    return {};
+  };
+  TW_TRY(rate("TENSOR_WASM_API_TENANT_RATE_LIMIT_QPS", s.tenantQps));
+  TW_TRY(rate("TENSOR_WASM_API_TENANT_RATE_LIMIT_BURST", s.tenantBurst));
+  TW_TRY(rate("TENSOR_WASM_API_RATE_LIMIT_QPS", s.tokenQps));
+  TW_TRY(rate("TENSOR_WASM_API_RATE_LIMIT_BURST", s.tokenBurst));
   if (auto deadline = value("TENSOR_WASM_INVOKE_DEADLINE")) {
     Result<std::chrono::nanoseconds> d = parseDuration(*deadline);
     if (!d.ok() || d.value().count() <= 0) {
@@ -271,7 +288,7 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
 }
 
 Api::Api(ApiSettings settings, ApiServices services)
-    : settings_(std::move(settings)), services_(std::move(services)) {}
+    : settings_(std::move(settings)), services_(std::move(services)), limiter_(std::make_unique<RateLimiter>()) {}
 
 Api::~Api() { workers_.join(); }
 
@@ -319,7 +336,32 @@ void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
   if (!r.covers(r.tenant)) {
     return r.fail(403, "tenant_scope_denied", "the token does not cover tenant " + std::to_string(r.tenant));
   }
+  if (!withinRateLimits(r)) return;
   route(r);
+}
+
+bool Api::withinRateLimits(Request& r) {
+  double qps = settings_.tenantQps, burst = settings_.tenantBurst;
+  if (services_.quotas) {
+    service::TenantLimits limits = services_.quotas->limits(r.tenant);
+    if (limits.rateQps) qps = *limits.rateQps;
+    if (limits.rateBurst) burst = *limits.rateBurst;
+  }
+  // Keys never hold the token itself: its digest stands for it.
+  std::string who = r.token ? storage::sha256({reinterpret_cast<const uint8_t*>(r.token->token.data()),
+                                               r.token->token.size()}).hex()
+                            : r.http.peer.substr(0, r.http.peer.rfind(':'));
+  int retry = 1;
+  bool ok = qps <= 0 || limiter_->take("t|" + who + "|" + std::to_string(r.tenant), qps, std::max(burst, 1.0), retry);
+  if (ok && r.token && settings_.tokenQps > 0) {
+    ok = limiter_->take("k|" + who, settings_.tokenQps, std::max(settings_.tokenBurst, 1.0), retry);
+  }
+  if (ok) return true;
+  HttpResponse response = r.openai ? openaiError(429, "rate_limited", "rate limit exceeded")
+                                   : errorResponse(429, "rate_limited", "rate limit exceeded");
+  response.headers.emplace_back("Retry-After", std::to_string(retry));
+  r.channel->send(std::move(response));
+  return false;
 }
 
 void Api::route(Request& r) {

@@ -40,6 +40,10 @@ struct ApiSettings {
   std::chrono::milliseconds invokeDeadline{30'000};  // TENSOR_WASM_INVOKE_DEADLINE
   std::vector<std::string> kernelPublishTokens;      // TENSOR_WASM_API_KERNEL_PUBLISH_TOKENS
   std::map<std::string, std::string> openaiModels;   // TENSOR_WASM_API_OPENAI_MODEL_MAP: model -> function id
+  // Rate limits (token buckets; 0 qps disables): per (token, tenant), or per (peer, tenant) in
+  // dev mode, overridable per tenant in the tenants file; and an optional per-token backstop.
+  double tenantQps = 10, tenantBurst = 20;     // TENSOR_WASM_API_TENANT_RATE_LIMIT_QPS / _BURST
+  double tokenQps = 0, tokenBurst = 0;         // TENSOR_WASM_API_RATE_LIMIT_QPS / _BURST
   std::string version;
 };
 
@@ -55,6 +59,7 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
 struct ApiServices {
   std::shared_ptr<service::FunctionCatalog> catalog;
   std::shared_ptr<service::InstanceRegistry> instances;
+  std::shared_ptr<service::TenantQuotas> quotas;  // the tenants file's rate overrides
   std::shared_ptr<service::Executor> executor;
   std::shared_ptr<gpu::GpuRuntime> gpu;  // null: no GPU layer (healthz says so)
   std::shared_ptr<storage::KernelRegistry> kernels;  // null: no registry key configured
@@ -100,8 +105,12 @@ class Api {
   void startStream(std::shared_ptr<Request> request, const std::string& functionId, Invoker invoker,
                    service::InvokeRequest invoke, std::chrono::milliseconds deadline);
 
+  // False (and a 429 sent) when the request is over a rate limit.
+  bool withinRateLimits(Request& request);
+
   ApiSettings settings_;
   ApiServices services_;
+  std::unique_ptr<class RateLimiter> limiter_;
   boost::asio::thread_pool workers_{2};
 };
 
