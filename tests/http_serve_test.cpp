@@ -313,6 +313,37 @@ TEST_F(HttpServe, RateLimitsAnswer429WithRetryAfter) {
       << "another tenant has its own bucket";
 }
 
+TEST_F(HttpServe, AuditLogRecordsChangesAndRefusalsButNeverTokens) {
+  fs::path log = dir_ / "audit.jsonl";
+  ServeProcess s(dir_ / "data", {},
+                 {{"TENSOR_WASM_API_TOKENS", "secret-a:tenant=1,secret-b:tenant=2"},
+                  {"TENSOR_WASM_API_AUDIT_LOG", "file:" + log.string()}});
+  std::string id = deploy(s, {"-H", "Authorization: Bearer secret-a"});
+  post(s, "/functions/" + id + "/invoke", R"({"export":"add","args":[1,2]})", {"-H", "Authorization: Bearer secret-a"});
+  post(s, "/functions/" + id + "/invoke", "{}", {"-H", "Authorization: Bearer secret-b", "-H", "X-TensorWasm-Tenant: 2"});
+  post(s, "/functions/" + id + "/invoke", "{}");  // 401: not audited
+  curl("GET", s.url("/functions"), {"-H", "Authorization: Bearer secret-a"});  // a read: not audited
+  s.stop(SIGTERM);
+  std::string text = readFile(log);
+  EXPECT_EQ(text.find("secret-"), std::string::npos) << "tokens never reach the log";
+  std::vector<json> records;
+  for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    records.push_back(json::parse(text.substr(start, end - start)));
+  }
+  ASSERT_EQ(records.size(), 3u) << text;
+  EXPECT_EQ(records[0]["action"], "POST /functions");
+  EXPECT_EQ(records[1]["action"], "POST /functions/{id}/invoke");
+  EXPECT_EQ(records[1]["resource"]["function_id"], id);
+  EXPECT_EQ(records[1]["outcome"]["status_code"], 200);
+  EXPECT_EQ(records[1]["actor"]["kind"], "bearer");
+  EXPECT_EQ(records[1]["actor"]["scope"], "1");
+  EXPECT_EQ(records[2]["outcome"], json::parse(R"({"status_code":403,"error_kind":"tenant_scope_denied"})"));
+  EXPECT_NE(records[1]["actor"]["token_id"], records[2]["actor"]["token_id"]);
+  for (const json& r : records) {
+    for (const char* key : {"ts_unix_ms", "request_id", "latency_ms", "peer_addr"}) EXPECT_TRUE(r.contains(key)) << key;
+  }
+}
+
 TEST_F(HttpServe, KernelRegistryRoutes) {
   ServeProcess s(dir_ / "data", {},
                  {{"TENSOR_WASM_API_TOKENS", "pub:tenant=*,plain:tenant=1"},

@@ -37,6 +37,7 @@ class ServeProcess {
       ::close(out[1]);
       // Tests send requests faster than the default rate limit; the rate-limit test sets its own.
       ::setenv("TENSOR_WASM_API_TENANT_RATE_LIMIT_QPS", "0", 1);
+      ::setenv("TENSOR_WASM_API_AUDIT_LOG", "none", 1);  // stdout is a pipe read only to its first line
       for (auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
       std::vector<std::string> args = {tensorwasmBinary(), "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir.string()};
       args.insert(args.end(), extra.begin(), extra.end());

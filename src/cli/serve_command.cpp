@@ -10,6 +10,7 @@
 #include "common.h"
 #include "tensorwasm/cli/app.h"
 #include "tensorwasm/http/api.h"
+#include "tensorwasm/http/audit.h"
 #include "tensorwasm/http/server.h"
 #include "tensorwasm/service/function_catalog.h"
 #include "tensorwasm/service/registry_kernels.h"
@@ -144,10 +145,13 @@ int runServe(const ServeArgs& a) {
 
   Result<Stack> stack = buildStack(a, dataDir.value());
   if (!stack.ok()) return reportError(stack.error());
+  const char* auditSpec = std::getenv("TENSOR_WASM_API_AUDIT_LOG");
+  Result<std::shared_ptr<http::AuditLog>> audit = http::AuditLog::open(auditSpec ? auditSpec : "stdout");
+  if (!audit.ok()) return reportError(audit.error());
   auto api = std::make_unique<http::Api>(std::move(settings).value(),
                                          http::ApiServices{stack.value().catalog, stack.value().instances, stack.value().quotas,
-                                                           stack.value().executor, stack.value().gpu,
-                                                           stack.value().kernels});
+                                                           audit.value(), stack.value().executor,
+                                                           stack.value().gpu, stack.value().kernels});
   http::ServerConfig sc;
   Result<uint64_t> maxBody = parseSize(a.maxBody);
   Result<std::chrono::nanoseconds> timeout = parseDuration(a.requestTimeout);

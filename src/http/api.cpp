@@ -287,6 +287,64 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
   return s;
 }
 
+namespace {
+
+// Forwards to the connection's channel and writes the audit record when the answer (or a
+// stream's head) goes out. 401s are not audited: they have no actor.
+class AuditingChannel final : public ResponseChannel {
+ public:
+  AuditingChannel(std::shared_ptr<ResponseChannel> inner, std::shared_ptr<AuditLog> log,
+                  std::shared_ptr<AuditContext> ctx)
+      : inner_(std::move(inner)), log_(std::move(log)), ctx_(std::move(ctx)) {}
+  void send(HttpResponse response) override {
+    json body = json::parse(response.body, nullptr, false);
+    std::string kind;
+    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+      const json& e = body["error"];
+      kind = e.contains("kind") && e["kind"].is_string() ? e["kind"].get<std::string>()
+             : e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+    }
+    note(response.status, kind);
+    inner_->send(std::move(response));
+  }
+  void startStream(HttpResponse head) override {
+    note(head.status, "");
+    inner_->startStream(std::move(head));
+  }
+  bool writePiece(std::string piece, const std::atomic<bool>* stop) override { return inner_->writePiece(std::move(piece), stop); }
+  void endStream() override { inner_->endStream(); }
+  void onDisconnect(std::function<void()> callback) override { inner_->onDisconnect(std::move(callback)); }
+  bool disconnected() const override { return inner_->disconnected(); }
+
+ private:
+  void note(unsigned status, const std::string& kind) {
+    if (status == 401 || noted_.exchange(true)) return;
+    AuditRecord r = ctx_->record;
+    r.status = status;
+    r.errorKind = kind;
+    r.latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx_->start).count();
+    log_->record(r);
+  }
+  std::shared_ptr<ResponseChannel> inner_;
+  std::shared_ptr<AuditLog> log_;
+  std::shared_ptr<AuditContext> ctx_;
+  std::atomic<bool> noted_{false};
+};
+
+// The route template of a path: UUID segments become {id}.
+std::string routeTemplate(const std::string& path) {
+  std::string out;
+  for (size_t start = 1; start <= path.size();) {
+    size_t end = std::min(path.find('/', start), path.size());
+    std::string part = path.substr(start, end - start);
+    out += "/" + (isUuid(part) ? std::string("{id}") : part);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 Api::Api(ApiSettings settings, ApiServices services)
     : settings_(std::move(settings)), services_(std::move(services)), limiter_(std::make_unique<RateLimiter>()) {}
 
@@ -298,6 +356,22 @@ void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
   request->http = std::move(http);
   request->channel = std::move(channel);
   Request& r = *request;
+  bool audited = services_.audit && r.http.method != bhttp::verb::get && r.http.method != bhttp::verb::head &&
+                 r.http.path != "/healthz";
+  if (audited) {
+    r.audit = std::make_shared<AuditContext>();
+    AuditRecord& rec = r.audit->record;
+    rec.requestId = r.http.requestId;
+    rec.actorKind = settings_.tokens.empty() ? "dev" : "bearer";
+    rec.scope = settings_.tokens.empty() ? "*" : "";
+    rec.action = r.http.methodText + " " + routeTemplate(r.http.path);
+    rec.peer = r.http.peer;
+    size_t slash = r.http.path.find('/', 11);
+    if (r.http.path.starts_with("/functions/") && isUuid(r.http.path.substr(11, slash == std::string::npos ? std::string::npos : slash - 11))) {
+      rec.functionId = r.http.path.substr(11, 36);
+    }
+    r.channel = std::make_shared<AuditingChannel>(std::move(r.channel), services_.audit, r.audit);
+  }
   auto span = [&](bhttp::field f) { return r.http.headers.equal_range(f); };
   if (!settings_.trustedHosts.empty()) {
     std::string host(r.http.headers[bhttp::field::host]);
@@ -320,6 +394,12 @@ void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
       if (sameToken(presented, t.token)) r.token = &t;
     }
     if (!r.token) return r.fail(401, "invalid_auth", "unknown bearer token");
+    if (r.audit) {
+      r.audit->record.tokenId = services_.audit->tokenId(r.token->token);
+      std::string scope;
+      for (uint64_t t : r.token->tenants) scope += (scope.empty() ? "" : ",") + std::to_string(t);
+      r.audit->record.scope = r.token->allTenants ? "*" : scope;
+    }
   }
   auto [tenantBegin, tenantEnd] = r.http.headers.equal_range("X-TensorWasm-Tenant");
   size_t tenantCount = std::distance(tenantBegin, tenantEnd);
@@ -333,6 +413,7 @@ void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
   } else if (r.token && !r.token->allTenants && r.token->tenants.size() == 1) {
     r.tenant = *r.token->tenants.begin();
   }
+  if (r.audit) r.audit->record.tenant = r.tenant;
   if (!r.covers(r.tenant)) {
     return r.fail(403, "tenant_scope_denied", "the token does not cover tenant " + std::to_string(r.tenant));
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "tensorwasm/http/audit.h"
 #include "tensorwasm/http/api.h"
 
 namespace tw::http {
@@ -19,6 +20,12 @@ bool parseU64(std::string_view text, uint64_t& out);
 HttpResponse responseFor(const Error& e);
 bool sameToken(const std::string& presented, const std::string& configured);
 void logLine(const std::string& text);
+
+// What an audited request's record holds so far; completed when it is answered.
+struct AuditContext {
+  AuditRecord record;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
 // {"error":{"message","type","param":null,"code":CODE}}, the type following the status.
 HttpResponse openaiError(unsigned status, const std::string& code, const std::string& message);
 
@@ -30,6 +37,7 @@ struct Api::Request : std::enable_shared_from_this<Api::Request> {
 
   void reply(unsigned status, const nlohmann::json& body) { channel->send(jsonResponse(status, body)); }
   bool openai = false;  // an OpenAI gateway route: errors use the OpenAI envelope
+  std::shared_ptr<struct AuditContext> audit;  // set when the request is audited
 
   void fail(unsigned status, const std::string& kind, const std::string& message) {
     HttpResponse r = openai ? openaiError(status, kind, message) : errorResponse(status, kind, message);

@@ -60,6 +60,7 @@ struct ApiServices {
   std::shared_ptr<service::FunctionCatalog> catalog;
   std::shared_ptr<service::InstanceRegistry> instances;
   std::shared_ptr<service::TenantQuotas> quotas;  // the tenants file's rate overrides
+  std::shared_ptr<class AuditLog> audit;          // null: no audit records
   std::shared_ptr<service::Executor> executor;
   std::shared_ptr<gpu::GpuRuntime> gpu;  // null: no GPU layer (healthz says so)
   std::shared_ptr<storage::KernelRegistry> kernels;  // null: no registry key configured
