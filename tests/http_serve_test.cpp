@@ -196,6 +196,11 @@ TEST_F(HttpServe, StreamingAsServerSentEventsAndRawBytes) {
   HttpResult raw = post(s, "/functions/" + id + "/invoke-stream", R"({"export":"stream"})");
   EXPECT_EQ(raw.headers["content-type"], "application/octet-stream");
   EXPECT_EQ(raw.body, "ab\nc\xFF");
+  std::string metrics = curl("GET", s.url("/metrics")).body;
+  EXPECT_NE(metrics.find("tensor_wasm_streaming_chunks_emitted_total 6"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(tensor_wasm_http_requests_total{route="/functions/{id}/invoke-stream",method="POST",status="200"} 2)"),
+            std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find(id), std::string::npos) << "route templates, never raw paths";
   HttpResult trapped = post(s, "/functions/" + id + "/invoke-stream", R"({"export":"boom"})",
                             {"-H", "Accept: text/event-stream"});
   EXPECT_EQ(trapped.body, "event: error\ndata: {\"message\":\"unreachable\",\"reason\":\"trap\"}\n\n");
@@ -342,6 +347,19 @@ TEST_F(HttpServe, AuditLogRecordsChangesAndRefusalsButNeverTokens) {
   for (const json& r : records) {
     for (const char* key : {"ts_unix_ms", "request_id", "latency_ms", "peer_addr"}) EXPECT_TRUE(r.contains(key)) << key;
   }
+}
+
+TEST_F(HttpServe, MetricsTokenGuardsMetrics) {
+  ServeProcess s(dir_ / "data", {}, {{"TENSOR_WASM_API_METRICS_TOKEN", "m"}});
+  EXPECT_EQ(curl("GET", s.url("/metrics")).status, 401);
+  EXPECT_EQ(curl("GET", s.url("/metrics")).errorKind(), "unauthorized");
+  HttpResult ok = curl("GET", s.url("/metrics"), {"-H", "Authorization: Bearer m"});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("tensor_wasm_build_info{"), std::string::npos);
+  EXPECT_NE(ok.body.find("tensor_wasm_active_instances 0"), std::string::npos) << ok.body;
+  curl("GET", s.url("/no/such/../path"));
+  EXPECT_NE(curl("GET", s.url("/metrics"), {"-H", "Authorization: Bearer m"}).body.find(R"(route="unmatched")"),
+            std::string::npos);
 }
 
 TEST_F(HttpServe, KernelRegistryRoutes) {

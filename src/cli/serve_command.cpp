@@ -126,6 +126,7 @@ int runServe(const ServeArgs& a) {
     for (http::ApiToken& token : http::parseTokens(t, warnings)) settings.value().tokens.push_back(std::move(token));
   }
   settings.value().version = TW_VERSION;
+  settings.value().gitSha = TW_GIT_COMMIT;
   if (settings.value().tokens.empty()) {
     warnings.push_back("no API tokens configured: dev mode, every request is unauthenticated");
     if (!isLoopback(host) && !a.allowPlaintextPublic && !envFlag("TENSOR_WASM_ALLOW_PLAINTEXT_PUBLIC")) {

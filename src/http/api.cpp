@@ -10,6 +10,7 @@
 
 #include "api_internal.h"
 #include "base64.h"
+#include "metrics.h"
 #include "rate_limit.h"
 #include "tensorwasm/runtime/trap.h"
 #include "tensorwasm/service/errors.h"
@@ -242,6 +243,7 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
       start = end + 1;
     }
   }
+  if (auto token = value("TENSOR_WASM_API_METRICS_TOKEN")) s.metricsToken = *token;
   if (auto tokens = value("TENSOR_WASM_API_KERNEL_PUBLISH_TOKENS")) {
     for (size_t start = 0; start <= tokens->size();) {
       size_t end = std::min(tokens->find(',', start), tokens->size());
@@ -289,22 +291,18 @@ Result<ApiSettings> apiSettingsFromEnvironment(std::vector<std::string>& warning
 
 namespace {
 
-// Forwards to the connection's channel and writes the audit record when the answer (or a
-// stream's head) goes out. 401s are not audited: they have no actor.
-class AuditingChannel final : public ResponseChannel {
+// Forwards to the connection's channel and reports the answer (status and body, or a
+// stream's head) once, for metrics and the audit log.
+class ObservingChannel final : public ResponseChannel {
  public:
-  AuditingChannel(std::shared_ptr<ResponseChannel> inner, std::shared_ptr<AuditLog> log,
-                  std::shared_ptr<AuditContext> ctx)
-      : inner_(std::move(inner)), log_(std::move(log)), ctx_(std::move(ctx)) {}
+  using Observer = std::function<void(unsigned status, const std::string& body)>;
+  ObservingChannel(std::shared_ptr<ResponseChannel> inner, Observer observer)
+      : inner_(std::move(inner)), observer_(std::move(observer)) {}
+  ~ObservingChannel() override {
+    if (!noted_.exchange(true)) observer_(500, "");  // dropped: the inner channel answers 500
+  }
   void send(HttpResponse response) override {
-    json body = json::parse(response.body, nullptr, false);
-    std::string kind;
-    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-      const json& e = body["error"];
-      kind = e.contains("kind") && e["kind"].is_string() ? e["kind"].get<std::string>()
-             : e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
-    }
-    note(response.status, kind);
+    note(response.status, response.body);
     inner_->send(std::move(response));
   }
   void startStream(HttpResponse head) override {
@@ -317,19 +315,33 @@ class AuditingChannel final : public ResponseChannel {
   bool disconnected() const override { return inner_->disconnected(); }
 
  private:
-  void note(unsigned status, const std::string& kind) {
-    if (status == 401 || noted_.exchange(true)) return;
-    AuditRecord r = ctx_->record;
-    r.status = status;
-    r.errorKind = kind;
-    r.latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx_->start).count();
-    log_->record(r);
+  void note(unsigned status, const std::string& body) {
+    if (!noted_.exchange(true)) observer_(status, body);
   }
   std::shared_ptr<ResponseChannel> inner_;
-  std::shared_ptr<AuditLog> log_;
-  std::shared_ptr<AuditContext> ctx_;
+  Observer observer_;
   std::atomic<bool> noted_{false};
 };
+
+// The error kind of an error envelope (native "kind" or OpenAI "code"), else "".
+std::string errorKindOf(const std::string& body) {
+  if (body.empty() || body[0] != '{') return "";
+  json j = json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return "";
+  const json& e = j["error"];
+  if (e.contains("kind") && e["kind"].is_string()) return e["kind"].get<std::string>();
+  if (e.contains("code") && e["code"].is_string()) return e["code"].get<std::string>();
+  return "";
+}
+
+void recordAudit(AuditLog& log, const AuditContext& ctx, unsigned status, const std::string& body) {
+  if (status == 401) return;  // no actor
+  AuditRecord r = ctx.record;
+  r.status = status;
+  r.errorKind = errorKindOf(body);
+  r.latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ctx.start).count();
+  log.record(r);
+}
 
 // The route template of a path: UUID segments become {id}.
 std::string routeTemplate(const std::string& path) {
@@ -346,7 +358,25 @@ std::string routeTemplate(const std::string& path) {
 }  // namespace
 
 Api::Api(ApiSettings settings, ApiServices services)
-    : settings_(std::move(settings)), services_(std::move(services)), limiter_(std::make_unique<RateLimiter>()) {}
+    : settings_(std::move(settings)), services_(std::move(services)), limiter_(std::make_unique<RateLimiter>()),
+      metrics_(std::make_shared<Metrics>()) {
+  if (services_.instances) {
+    metrics_->addGauge("active_instances", [instances = services_.instances] { return double(instances->size()); });
+  }
+}
+
+void Api::metrics(Request& r) {
+  if (!settings_.metricsToken.empty()) {
+    std::string value(r.http.headers[bhttp::field::authorization]);
+    if (!value.starts_with("Bearer ") || !sameToken(value.substr(7), settings_.metricsToken)) {
+      return r.fail(401, "unauthorized", "the metrics token is required");
+    }
+  }
+  HttpResponse response;
+  response.contentType = "text/plain; version=0.0.4";
+  response.body = metrics_->render(settings_.version, settings_.gitSha);
+  r.channel->send(std::move(response));
+}
 
 Api::~Api() { workers_.join(); }
 
@@ -370,8 +400,17 @@ void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
     if (r.http.path.starts_with("/functions/") && isUuid(r.http.path.substr(11, slash == std::string::npos ? std::string::npos : slash - 11))) {
       rec.functionId = r.http.path.substr(11, 36);
     }
-    r.channel = std::make_shared<AuditingChannel>(std::move(r.channel), services_.audit, r.audit);
   }
+  std::string label = Metrics::routeLabel(r.http.path);
+  metrics_->started(label, r.http.methodText);
+  auto started = std::chrono::steady_clock::now();
+  r.channel = std::make_shared<ObservingChannel>(
+      std::move(r.channel), [metrics = metrics_, log = services_.audit, ctx = r.audit, label,
+                             method = r.http.methodText, started](unsigned status, const std::string& body) {
+        metrics->finished(label, method, status,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (ctx) recordAudit(*log, *ctx, status, body);
+      });
   auto span = [&](bhttp::field f) { return r.http.headers.equal_range(f); };
   if (!settings_.trustedHosts.empty()) {
     std::string host(r.http.headers[bhttp::field::host]);
@@ -380,6 +419,7 @@ void Api::handle(HttpRequest http, std::shared_ptr<ResponseChannel> channel) {
     if (!trusted) return r.fail(400, "host_not_allowed", "the Host header names a host this server does not serve");
   }
   if (r.http.path == "/healthz") return healthz(r);
+  if (r.http.path == "/metrics") return metrics(r);
   auto [authBegin, authEnd] = span(bhttp::field::authorization);
   size_t authCount = std::distance(authBegin, authEnd);
   if (authCount > 1) return r.fail(400, "bad_request", "more than one Authorization header");
@@ -707,16 +747,20 @@ namespace {
 // invalid sequences replaced, one `data:` line per line) or the raw bytes.
 class StreamSink final : public TensorSink {
  public:
-  StreamSink(std::shared_ptr<ResponseChannel> channel, bool sse, const std::atomic<bool>* stop)
-      : channel_(std::move(channel)), sse_(sse), stop_(stop) {}
+  StreamSink(std::shared_ptr<ResponseChannel> channel, bool sse, const std::atomic<bool>* stop,
+             std::shared_ptr<Metrics> metrics)
+      : channel_(std::move(channel)), sse_(sse), stop_(stop), metrics_(std::move(metrics)) {}
   bool write(std::string_view chunk) override {
-    return channel_->writePiece(sse_ ? sseFrame("chunk", validUtf8(chunk)) : std::string(chunk), stop_);
+    bool sent = channel_->writePiece(sse_ ? sseFrame("chunk", validUtf8(chunk)) : std::string(chunk), stop_);
+    if (sent) metrics_->chunkEmitted();
+    return sent;
   }
 
  private:
   std::shared_ptr<ResponseChannel> channel_;
   bool sse_;
   const std::atomic<bool>* stop_;
+  std::shared_ptr<Metrics> metrics_;
 };
 
 }  // namespace
@@ -728,13 +772,13 @@ void Api::startStream(std::shared_ptr<Request> request, const std::string& funct
   auto started = std::make_shared<std::atomic<bool>>(false);
   std::string exportName = call.exportName;
   service::Task task = [invoker, call = std::move(call), channel = request->channel, sse, started, functionId,
-                        exportName](const service::RunContext& run) mutable -> Result<json> {
+                        exportName, metrics = metrics_](const service::RunContext& run) mutable -> Result<json> {
     HttpResponse head;
     head.contentType = sse ? "text/event-stream" : "application/octet-stream";
     head.headers.emplace_back("Cache-Control", "no-cache");
     channel->startStream(std::move(head));
     started->store(true);
-    call.io.sink = std::make_shared<StreamSink>(channel, sse, run.interrupt);
+    call.io.sink = std::make_shared<StreamSink>(channel, sse, run.interrupt, metrics);
     TW_ASSIGN(service::InvokeOutcome out, invoker(std::move(call), run));
     return invokeBody(functionId, exportName, out);
   };

@@ -44,6 +44,11 @@ std::shared_ptr<KeptEntry> InstanceRegistry::find(const std::string& id) const {
   return it == entries_.end() ? nullptr : it->second;
 }
 
+size_t InstanceRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
 bool InstanceRegistry::remove(const std::string& id) {
   std::shared_ptr<KeptEntry> dropped;  // destroyed outside the lock
   std::lock_guard<std::mutex> lock(mu_);

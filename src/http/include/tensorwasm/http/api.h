@@ -44,7 +44,8 @@ struct ApiSettings {
   // dev mode, overridable per tenant in the tenants file; and an optional per-token backstop.
   double tenantQps = 10, tenantBurst = 20;     // TENSOR_WASM_API_TENANT_RATE_LIMIT_QPS / _BURST
   double tokenQps = 0, tokenBurst = 0;         // TENSOR_WASM_API_RATE_LIMIT_QPS / _BURST
-  std::string version;
+  std::string version, gitSha;
+  std::string metricsToken;  // TENSOR_WASM_API_METRICS_TOKEN; empty: /metrics is open
 };
 
 // `token:tenant=*`, `token:tenant=1,2,3` or a bare `token` (wildcard), comma-separated. Entries
@@ -78,6 +79,7 @@ class Api {
  private:
   void route(Request& request);
   void healthz(Request& request);
+  void metrics(Request& request);
   void deploy(Request& request);
   void listFunctions(Request& request);
   void deleteFunction(Request& request, const std::string& id);
@@ -112,6 +114,7 @@ class Api {
   ApiSettings settings_;
   ApiServices services_;
   std::unique_ptr<class RateLimiter> limiter_;
+  std::shared_ptr<class Metrics> metrics_;
   boost::asio::thread_pool workers_{2};
 };
 

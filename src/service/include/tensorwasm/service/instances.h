@@ -53,6 +53,7 @@ class InstanceRegistry {
   Result<std::shared_ptr<KeptEntry>> create(const FunctionRecord& function);
   std::shared_ptr<KeptEntry> find(const std::string& id) const;
   bool remove(const std::string& id);
+  size_t size() const;
 
   bool snapshotsConfigured() const { return store_.has_value(); }
   Result<SavedSnapshot> save(KeptEntry& entry, bool exportFile);
