@@ -362,6 +362,43 @@ TEST_F(HttpServe, MetricsTokenGuardsMetrics) {
             std::string::npos);
 }
 
+TEST_F(HttpServe, CliClientCommands) {
+  ServeProcess s(dir_ / "data");
+  std::string server = s.url("");
+  auto tw = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), tensorwasmBinary());
+    args.insert(args.end(), {"--server", server});
+    return runShell(args);
+  };
+  RunResult deployed = tw({"deploy", wasmFile_.string(), "--name", "guest one"});
+  ASSERT_EQ(deployed.exitCode, 0) << deployed.err;
+  std::string id = deployed.out.substr(0, deployed.out.find('\n'));
+  ASSERT_EQ(id.size(), 36u) << deployed.out;
+  EXPECT_NE(tw({"functions"}).out.find(id + "  guest one"), std::string::npos);
+  RunResult sum = tw({"invoke", id, "--export", "add", "--args", "[40, 2]"});
+  EXPECT_EQ(sum.exitCode, 0) << sum.err;
+  EXPECT_EQ(sum.out, "42\n");
+  RunResult command = tw({"invoke", id});
+  EXPECT_EQ(command.out, "hi\n");
+  EXPECT_EQ(command.exitCode, 7) << "the guest's exit code passes through";
+  RunResult trap = tw({"invoke", id, "--export", "boom"});
+  EXPECT_EQ(trap.exitCode, 4);
+  EXPECT_NE(trap.err.find("error: trap: unreachable"), std::string::npos) << trap.err;
+  RunResult streamed = tw({"invoke", id, "--export", "stream", "--stream"});
+  EXPECT_EQ(streamed.out, "ab\nc\xFF");
+  RunResult job = tw({"invoke", id, "--export", "add", "--args", "[1, 2]", "--async"});
+  std::string jobId = job.out.substr(0, job.out.find('\n'));
+  RunResult waited = tw({"job", jobId, "--wait"});
+  EXPECT_EQ(waited.exitCode, 0);
+  EXPECT_NE(waited.out.find("\"completed\""), std::string::npos) << waited.out;
+  EXPECT_EQ(tw({"invoke", id, "--args", "[1"}).exitCode, 2) << "bad JSON is a usage error";
+  EXPECT_EQ(tw({"delete", id}).exitCode, 0);
+  EXPECT_EQ(tw({"delete", id}).exitCode, 1);
+  RunResult away = runShell({tensorwasmBinary(), "functions", "--server", "http://127.0.0.1:1"});
+  EXPECT_NE(away.exitCode, 0);
+  EXPECT_NE(away.err.find("cannot reach the server"), std::string::npos) << away.err;
+}
+
 TEST_F(HttpServe, KernelRegistryRoutes) {
   ServeProcess s(dir_ / "data", {},
                  {{"TENSOR_WASM_API_TOKENS", "pub:tenant=*,plain:tenant=1"},

@@ -43,6 +43,7 @@ int runMain(int argc, const char* const* argv) {
   addCompileCommand(app, action);
   addSnapshotCommand(app, action);
   addServeCommand(app, action);
+  addClientCommands(app, action);
   addKernelCommand(app, action);
 
   try {

@@ -32,6 +32,7 @@ void addBenchCommand(CLI::App& app, CommandAction& action);
 void addCompileCommand(CLI::App& app, CommandAction& action);
 void addSnapshotCommand(CLI::App& app, CommandAction& action);
 void addServeCommand(CLI::App& app, CommandAction& action);
+void addClientCommands(CLI::App& app, CommandAction& action);
 void addKernelCommand(CLI::App& app, CommandAction& action);
 
 // The whole file; Io error naming the path when it cannot be read.

@@ -323,6 +323,26 @@ class ObservingChannel final : public ResponseChannel {
   std::atomic<bool> noted_{false};
 };
 
+// A query value with %XX escapes (and '+' for space) decoded; nullopt for a broken escape.
+std::optional<std::string> percentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%') {
+      uint8_t byte = 0;
+      if (i + 2 >= text.size()) return std::nullopt;
+      auto [p, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, byte, 16);
+      if (ec != std::errc() || p != text.data() + i + 3) return std::nullopt;
+      out += static_cast<char>(byte);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 // The error kind of an error envelope (native "kind" or OpenAI "code"), else "".
 std::string errorKindOf(const std::string& body) {
   if (body.empty() || body[0] != '{') return "";
@@ -594,7 +614,11 @@ void Api::deploy(Request& r) {
     for (size_t start = 0; start <= r.http.query.size();) {
       size_t end = std::min(r.http.query.find('&', start), r.http.query.size());
       std::string_view kv = std::string_view(r.http.query).substr(start, end - start);
-      if (kv.starts_with("name=")) name = std::string(kv.substr(5));
+      if (kv.starts_with("name=")) {
+        std::optional<std::string> decoded = percentDecode(kv.substr(5));
+        if (!decoded) return r.fail(400, "invalid_name", "the name is not valid percent-encoding");
+        name = std::move(*decoded);
+      }
       start = end + 1;
     }
     wasm = std::move(r.http.body);
