@@ -318,6 +318,27 @@ TEST_F(HttpServe, RateLimitsAnswer429WithRetryAfter) {
       << "another tenant has its own bucket";
 }
 
+TEST_F(HttpServe, TenantsFileReloadsOnSighup) {
+  fs::path tenants = dir_ / "tenants.json";
+  std::ofstream(tenants) << R"({"tenants": {"1": {"rate_qps": 0.01, "rate_burst": 1}}})";
+  ServeProcess s(dir_ / "data", {}, {{"TENSOR_WASM_TENANTS_FILE", tenants.string()}});
+  std::vector<std::string> one = {"-H", "X-TensorWasm-Tenant: 1"};
+  EXPECT_EQ(curl("GET", s.url("/functions"), one).status, 200);
+  EXPECT_EQ(curl("GET", s.url("/functions"), one).status, 429) << "tenant 1's own limit";
+  std::ofstream(tenants, std::ios::trunc) << R"({"tenants": {}})";
+  s.signal(SIGHUP);
+  HttpResult after;
+  for (int i = 0; i < 50 && after.status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    after = curl("GET", s.url("/functions"), one);
+  }
+  EXPECT_EQ(after.status, 200) << "the reloaded file lifted the limit";
+  std::ofstream(tenants, std::ios::trunc) << "{not json";
+  s.signal(SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(curl("GET", s.url("/healthz")).status, 200) << "a broken file does not stop the server";
+}
+
 TEST_F(HttpServe, AuditLogRecordsChangesAndRefusalsButNeverTokens) {
   fs::path log = dir_ / "audit.jsonl";
   ServeProcess s(dir_ / "data", {},

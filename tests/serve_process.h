@@ -62,6 +62,10 @@ class ServeProcess {
   int port() const { return port_; }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
 
+  void signal(int sig) const {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+
   // Sends `signal` and waits for the process; returns its wait status.
   int stop(int signal) {
     int status = 0;

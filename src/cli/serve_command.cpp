@@ -111,6 +111,19 @@ Result<Stack> buildStack(const ServeArgs& a, const std::filesystem::path& dataDi
   return stack;
 }
 
+// SIGHUP: the tenants file is read again; a file that no longer parses keeps the old limits.
+void reloadTenants(service::TenantQuotas& quotas) {
+  const char* file = std::getenv("TENSOR_WASM_TENANTS_FILE");
+  if (!file || !*file) return;
+  Result<service::TenantTable> table = service::TenantTable::load(file);
+  if (!table.ok()) {
+    std::cerr << "tensorwasm serve: SIGHUP: keeping the previous tenants: " << table.error().message << "\n";
+    return;
+  }
+  quotas.setTable(std::move(table).value());
+  std::cerr << "tensorwasm serve: SIGHUP: tenants file reloaded\n";
+}
+
 int runServe(const ServeArgs& a) {
   std::string host;
   uint16_t port = 0;
@@ -138,11 +151,12 @@ int runServe(const ServeArgs& a) {
   for (const std::string& w : warnings) std::cerr << "warning: " << w << "\n";
 
   // Threads started from here on inherit the blocked signals; only sigwait below sees them.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGINT);
-  sigaddset(&stopSignals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Result<Stack> stack = buildStack(a, dataDir.value());
   if (!stack.ok()) return reportError(stack.error());
@@ -171,7 +185,7 @@ int runServe(const ServeArgs& a) {
   std::cout << "listening on http://" << shown << ":" << server.value()->port() << std::endl;
 
   int signal = 0;
-  sigwait(&stopSignals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) reloadTenants(*stack.value().quotas);
   std::cerr << "tensorwasm serve: " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down\n";
   server.value()->stop();
   api.reset();
