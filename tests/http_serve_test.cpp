@@ -413,6 +413,12 @@ TEST_F(HttpServe, CliClientCommands) {
   EXPECT_EQ(waited.exitCode, 0);
   EXPECT_NE(waited.out.find("\"completed\""), std::string::npos) << waited.out;
   EXPECT_EQ(tw({"invoke", id, "--args", "[1"}).exitCode, 2) << "bad JSON is a usage error";
+  RunResult kept = tw({"instance", "create", id});
+  ASSERT_EQ(kept.exitCode, 0) << kept.err;
+  std::string inst = kept.out.substr(0, kept.out.find('\n'));
+  EXPECT_EQ(tw({"instance", "invoke", inst, "--export", "add", "--args", "[2, 3]"}).out, "5\n");
+  EXPECT_EQ(tw({"instance", "delete", inst}).exitCode, 0);
+  EXPECT_NE(tw({"metrics"}).out.find("tensor_wasm_http_requests_total"), std::string::npos);
   EXPECT_EQ(tw({"delete", id}).exitCode, 0);
   EXPECT_EQ(tw({"delete", id}).exitCode, 1);
   RunResult away = runShell({tensorwasmBinary(), "functions", "--server", "http://127.0.0.1:1"});

@@ -1,5 +1,6 @@
 // The client commands of cli.md that talk to a running `tensorwasm serve`: deploy, functions,
-// delete, invoke (sync, --async, --stream) and job (show, --wait, cancel). Every one takes
+// delete, invoke (sync, --async, --stream), job (show, --wait, cancel), instance (create,
+// invoke, delete) and metrics. Every one takes
 // --server URL (default http://127.0.0.1:8080), --tenant N, and the token from
 // TENSOR_WASM_TOKEN, which is never sent in plain text to a host other than loopback.
 // Exit codes: 0, 1 a failure the server reported (error: KIND: MESSAGE), 2 bad usage, 3 the
@@ -174,6 +175,63 @@ int runInvoke(const ClientArgs& a, const InvokeArgs& in) {
   return printInvoke(a, answer);
 }
 
+int runInstanceCreate(const ClientArgs& a, const std::string& functionId) {
+  Result<Call> connected = connect(a);
+  if (!connected.ok()) return reportError(connected.error());
+  Call& c = connected.value();
+  auto headers = c.headers;
+  headers.emplace_back("Content-Type", "application/json");
+  auto r = c.client.request("POST", "/instances", headers, json{{"function_id", functionId}}.dump());
+  if (!r.ok()) return reportError(r.error());
+  if (r.value().status != 201) return reportServerError(r.value());
+  json j = json::parse(r.value().body, nullptr, false);
+  std::cout << (a.output == "json" ? j.dump(2) : j.value("instance_id", "")) << "\n";
+  return kExitOk;
+}
+
+int runInstanceInvoke(const ClientArgs& a, const InvokeArgs& in) {
+  Result<Call> connected = connect(a);
+  if (!connected.ok()) return reportError(connected.error());
+  Call& c = connected.value();
+  json body = json::object();
+  if (!in.exportName.empty()) body["export"] = in.exportName;
+  if (!in.args.empty()) {
+    body["args"] = json::parse(in.args, nullptr, false);
+    if (body["args"].is_discarded()) return reportError("--args is not valid JSON: " + in.args, kExitUsage);
+  }
+  if (!in.input.empty()) body["input"] = in.input;
+  auto headers = c.headers;
+  headers.emplace_back("Content-Type", "application/json");
+  auto r = c.client.request("POST", "/instances/" + in.id + "/invoke", headers, body.dump());
+  if (!r.ok()) return reportError(r.error());
+  if (r.value().status != 200) return reportServerError(r.value());
+  return printInvoke(a, json::parse(r.value().body, nullptr, false));
+}
+
+int runInstanceDelete(const ClientArgs& a, const std::string& id) {
+  Result<Call> connected = connect(a);
+  if (!connected.ok()) return reportError(connected.error());
+  Call& c = connected.value();
+  auto r = c.client.request("DELETE", "/instances/" + id, c.headers, "");
+  if (!r.ok()) return reportError(r.error());
+  return r.value().status == 204 ? kExitOk : reportServerError(r.value());
+}
+
+int runMetrics(const ClientArgs& a) {
+  Result<Call> connected = connect(a);
+  if (!connected.ok()) return reportError(connected.error());
+  Call& c = connected.value();
+  auto headers = c.headers;
+  if (const char* token = std::getenv("TENSOR_WASM_METRICS_TOKEN"); token && *token) {
+    headers.emplace_back("Authorization", std::string("Bearer ") + token);
+  }
+  auto r = c.client.request("GET", "/metrics", headers, "");
+  if (!r.ok()) return reportError(r.error());
+  if (r.value().status != 200) return reportServerError(r.value());
+  std::cout << r.value().body;
+  return kExitOk;
+}
+
 int runJob(const ClientArgs& a, const std::string& id, bool wait) {
   Result<Call> connected = connect(a);
   if (!connected.ok()) return reportError(connected.error());
@@ -239,6 +297,31 @@ void addClientCommands(CLI::App& app, CommandAction& action) {
   invoke->add_flag("--async", in->async, "Start a job and print its id");
   addConnectionFlags(invoke, *a);
   invoke->callback([a, in, &action] { action = [a, in] { return runInvoke(*a, *in); }; });
+
+  auto instance = app.add_subcommand("instance", "Kept instances on a server: create, invoke, delete");
+  instance->require_subcommand(1);
+  auto fnId = std::make_shared<std::string>();
+  CLI::App* icreate = instance->add_subcommand("create", "Create a kept instance of a function; prints its id");
+  icreate->add_option("function_id", *fnId, "The function id")->required();
+  addConnectionFlags(icreate, *a);
+  icreate->callback([a, fnId, &action] { action = [a, fnId] { return runInstanceCreate(*a, *fnId); }; });
+  auto iin = std::make_shared<InvokeArgs>();
+  CLI::App* iinvoke = instance->add_subcommand("invoke", "Invoke a kept instance (its state carries over)");
+  iinvoke->add_option("id", iin->id, "The instance id")->required();
+  iinvoke->add_option("--export", iin->exportName, "The export to call (default _start)");
+  iinvoke->add_option("--args", iin->args, "Arguments as a JSON array");
+  iinvoke->add_option("--input", iin->input, "The guest's input");
+  addConnectionFlags(iinvoke, *a);
+  iinvoke->callback([a, iin, &action] { action = [a, iin] { return runInstanceInvoke(*a, *iin); }; });
+  auto instId = std::make_shared<std::string>();
+  CLI::App* idelete = instance->add_subcommand("delete", "Delete a kept instance");
+  idelete->add_option("id", *instId, "The instance id")->required();
+  addConnectionFlags(idelete, *a);
+  idelete->callback([a, instId, &action] { action = [a, instId] { return runInstanceDelete(*a, *instId); }; });
+
+  CLI::App* metrics = app.add_subcommand("metrics", "Print a server's Prometheus metrics (token: TENSOR_WASM_METRICS_TOKEN)");
+  addConnectionFlags(metrics, *a);
+  metrics->callback([a, &action] { action = [a] { return runMetrics(*a); }; });
 
   auto wait = std::make_shared<bool>(false);
   CLI::App* job = app.add_subcommand("job", "Show a job (job ID [--wait]) or cancel it (job cancel ID)");
