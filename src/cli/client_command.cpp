@@ -48,6 +48,20 @@ Result<Call> connect(const ClientArgs& a) {
   return call;
 }
 
+// Runs `f` on a connection to the server, or reports why there is none.
+int withServer(const ClientArgs& a, const std::function<int(Call&)>& f) {
+  Result<Call> connected = connect(a);
+  if (!connected.ok()) return reportError(connected.error());
+  return f(connected.value());
+}
+
+Result<http::ClientResponse> postJson(Call& c, const std::string& path, const json& body,
+                                      const std::function<void(std::string_view)>& onPiece = nullptr) {
+  auto headers = c.headers;
+  headers.emplace_back("Content-Type", "application/json");
+  return c.client.request("POST", path, headers, body.dump(-1, ' ', false, json::error_handler_t::replace), onPiece);
+}
+
 // Prints the server's error envelope and returns the exit code cli.md gives it.
 int reportServerError(const http::ClientResponse& r) {
   json j = json::parse(r.body, nullptr, false);
@@ -70,58 +84,72 @@ int printJson(const http::ClientResponse& r) {
 }
 
 int runDeploy(const ClientArgs& a, const std::string& file, std::string name) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  Result<std::vector<uint8_t>> bytes = readFileBytes(file);
-  if (!bytes.ok()) return reportError(bytes.error().message, kExitUsage);
-  if (name.empty()) name = std::filesystem::path(file).stem().string();
-  auto headers = c.headers;
-  headers.emplace_back("Content-Type", "application/wasm");
-  std::string query;
-  for (unsigned char ch : name) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') query += static_cast<char>(ch);
-    else query += std::string("%") + kHex[ch >> 4] + kHex[ch & 15];
-  }
-  auto r = c.client.request("POST", "/functions?name=" + query, headers,
-                            std::string_view(reinterpret_cast<const char*>(bytes.value().data()), bytes.value().size()));
-  if (!r.ok()) return reportError(r.error());
-  if (r.value().status != 200) return reportServerError(r.value());
-  json j = json::parse(r.value().body, nullptr, false);
-  if (a.output == "json") std::cout << j.dump(2) << "\n";
-  else std::cout << j.value("id", "") << "\n";
-  return kExitOk;
+  return withServer(a, [&](Call& c) {
+    Result<std::vector<uint8_t>> bytes = readFileBytes(file);
+    if (!bytes.ok()) return reportError(bytes.error().message, kExitUsage);
+    if (name.empty()) name = std::filesystem::path(file).stem().string();
+    auto headers = c.headers;
+    headers.emplace_back("Content-Type", "application/wasm");
+    std::string query;
+    for (unsigned char ch : name) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') query += static_cast<char>(ch);
+      else query += std::string("%") + kHex[ch >> 4] + kHex[ch & 15];
+    }
+    auto r = c.client.request("POST", "/functions?name=" + query, headers,
+                              std::string_view(reinterpret_cast<const char*>(bytes.value().data()), bytes.value().size()));
+    if (!r.ok()) return reportError(r.error());
+    if (r.value().status != 200) return reportServerError(r.value());
+    json j = json::parse(r.value().body, nullptr, false);
+    if (a.output == "json") std::cout << j.dump(2) << "\n";
+    else std::cout << j.value("id", "") << "\n";
+    return kExitOk;
+  });
 }
 
 int runFunctions(const ClientArgs& a) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  auto r = c.client.request("GET", "/functions", c.headers, "");
-  if (!r.ok()) return reportError(r.error());
-  if (r.value().status != 200 || a.output == "json") return printJson(r.value());
-  json list = json::parse(r.value().body, nullptr, false);
-  for (const json& f : list.value("functions", json::array())) {
-    std::cout << f.value("id", "") << "  " << f.value("name", "") << "  " << f.value("digest", "") << "  "
-              << f.value("size_bytes", 0) << " bytes\n";
-  }
-  return kExitOk;
+  return withServer(a, [&](Call& c) {
+    auto r = c.client.request("GET", "/functions", c.headers, "");
+    if (!r.ok()) return reportError(r.error());
+    if (r.value().status != 200 || a.output == "json") return printJson(r.value());
+    json list = json::parse(r.value().body, nullptr, false);
+    for (const json& f : list.value("functions", json::array())) {
+      std::cout << f.value("id", "") << "  " << f.value("name", "") << "  " << f.value("digest", "") << "  "
+                << f.value("size_bytes", 0) << " bytes\n";
+    }
+    return kExitOk;
+  });
 }
 
 int runDelete(const ClientArgs& a, const std::string& id) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  auto r = c.client.request("DELETE", "/functions/" + id, c.headers, "");
-  if (!r.ok()) return reportError(r.error());
-  return r.value().status == 204 ? kExitOk : reportServerError(r.value());
+  return withServer(a, [&](Call& c) {
+    auto r = c.client.request("DELETE", "/functions/" + id, c.headers, "");
+    if (!r.ok()) return reportError(r.error());
+    return r.value().status == 204 ? kExitOk : reportServerError(r.value());
+  });
 }
 
 struct InvokeArgs {
   std::string id, exportName, args, input;
   bool stream = false, async = false;
 };
+
+// The invoke body of http-api.md from the flags (--input @FILE reads the file).
+Result<json> invokeBodyOf(const InvokeArgs& in) {
+  json body = json::object();
+  if (!in.exportName.empty()) body["export"] = in.exportName;
+  if (!in.args.empty()) {
+    body["args"] = json::parse(in.args, nullptr, false);
+    if (body["args"].is_discarded()) return makeError(ErrorKind::Usage, "--args is not valid JSON: " + in.args);
+  }
+  if (in.input.starts_with("@")) {
+    TW_ASSIGN(std::vector<uint8_t> bytes, readFileBytes(in.input.substr(1)));
+    body["input"] = std::string(bytes.begin(), bytes.end());
+  } else if (!in.input.empty()) {
+    body["input"] = in.input;
+  }
+  return body;
+}
 
 // Prints an invoke answer as `run` would: guest output, then the results.
 int printInvoke(const ClientArgs& a, const json& body) {
@@ -139,124 +167,92 @@ int printInvoke(const ClientArgs& a, const json& body) {
 }
 
 int runInvoke(const ClientArgs& a, const InvokeArgs& in) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  json body = json::object();
-  if (!in.exportName.empty()) body["export"] = in.exportName;
-  if (!in.args.empty()) {
-    body["args"] = json::parse(in.args, nullptr, false);
-    if (body["args"].is_discarded()) return reportError("--args is not valid JSON: " + in.args, kExitUsage);
-  }
-  if (!in.input.empty()) {
-    if (in.input.starts_with("@")) {
-      Result<std::vector<uint8_t>> bytes = readFileBytes(in.input.substr(1));
-      if (!bytes.ok()) return reportError(bytes.error().message, kExitUsage);
-      body["input"] = std::string(bytes.value().begin(), bytes.value().end());
-    } else {
-      body["input"] = in.input;
+  Result<json> body = invokeBodyOf(in);
+  if (!body.ok()) return reportError(body.error().message, kExitUsage);
+  return withServer(a, [&](Call& c) {
+    std::string route = in.async ? "invoke-async" : in.stream ? "invoke-stream" : "invoke";
+    std::function<void(std::string_view)> onPiece;
+    if (in.stream) onPiece = [](std::string_view piece) { std::cout.write(piece.data(), piece.size()).flush(); };
+    auto r = postJson(c, "/functions/" + in.id + "/" + route, body.value(), onPiece);
+    if (!r.ok()) return reportError(r.error());
+    if (r.value().status >= 300) return reportServerError(r.value());
+    if (in.stream) return kExitOk;
+    json answer = json::parse(r.value().body, nullptr, false);
+    if (in.async) {
+      std::cout << (a.output == "json" ? answer.dump(2) : answer.value("job_id", "")) << "\n";
+      return kExitOk;
     }
-  }
-  auto headers = c.headers;
-  headers.emplace_back("Content-Type", "application/json");
-  std::string route = in.async ? "invoke-async" : in.stream ? "invoke-stream" : "invoke";
-  std::function<void(std::string_view)> onPiece;
-  if (in.stream) onPiece = [](std::string_view piece) { std::cout.write(piece.data(), piece.size()).flush(); };
-  auto r = c.client.request("POST", "/functions/" + in.id + "/" + route, headers,
-                            body.dump(-1, ' ', false, json::error_handler_t::replace), onPiece);
-  if (!r.ok()) return reportError(r.error());
-  if (r.value().status >= 300) return reportServerError(r.value());
-  if (in.stream) return kExitOk;
-  json answer = json::parse(r.value().body, nullptr, false);
-  if (in.async) {
-    std::cout << (a.output == "json" ? answer.dump(2) : answer.value("job_id", "")) << "\n";
-    return kExitOk;
-  }
-  return printInvoke(a, answer);
+    return printInvoke(a, answer);
+  });
 }
 
 int runInstanceCreate(const ClientArgs& a, const std::string& functionId) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  auto headers = c.headers;
-  headers.emplace_back("Content-Type", "application/json");
-  auto r = c.client.request("POST", "/instances", headers, json{{"function_id", functionId}}.dump());
-  if (!r.ok()) return reportError(r.error());
-  if (r.value().status != 201) return reportServerError(r.value());
-  json j = json::parse(r.value().body, nullptr, false);
-  std::cout << (a.output == "json" ? j.dump(2) : j.value("instance_id", "")) << "\n";
-  return kExitOk;
+  return withServer(a, [&](Call& c) {
+    auto r = postJson(c, "/instances", json{{"function_id", functionId}});
+    if (!r.ok()) return reportError(r.error());
+    if (r.value().status != 201) return reportServerError(r.value());
+    json j = json::parse(r.value().body, nullptr, false);
+    std::cout << (a.output == "json" ? j.dump(2) : j.value("instance_id", "")) << "\n";
+    return kExitOk;
+  });
 }
 
 int runInstanceInvoke(const ClientArgs& a, const InvokeArgs& in) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  json body = json::object();
-  if (!in.exportName.empty()) body["export"] = in.exportName;
-  if (!in.args.empty()) {
-    body["args"] = json::parse(in.args, nullptr, false);
-    if (body["args"].is_discarded()) return reportError("--args is not valid JSON: " + in.args, kExitUsage);
-  }
-  if (!in.input.empty()) body["input"] = in.input;
-  auto headers = c.headers;
-  headers.emplace_back("Content-Type", "application/json");
-  auto r = c.client.request("POST", "/instances/" + in.id + "/invoke", headers, body.dump());
-  if (!r.ok()) return reportError(r.error());
-  if (r.value().status != 200) return reportServerError(r.value());
-  return printInvoke(a, json::parse(r.value().body, nullptr, false));
+  Result<json> body = invokeBodyOf(in);
+  if (!body.ok()) return reportError(body.error().message, kExitUsage);
+  return withServer(a, [&](Call& c) {
+    auto r = postJson(c, "/instances/" + in.id + "/invoke", body.value());
+    if (!r.ok()) return reportError(r.error());
+    if (r.value().status != 200) return reportServerError(r.value());
+    return printInvoke(a, json::parse(r.value().body, nullptr, false));
+  });
 }
 
 int runInstanceDelete(const ClientArgs& a, const std::string& id) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  auto r = c.client.request("DELETE", "/instances/" + id, c.headers, "");
-  if (!r.ok()) return reportError(r.error());
-  return r.value().status == 204 ? kExitOk : reportServerError(r.value());
+  return withServer(a, [&](Call& c) {
+    auto r = c.client.request("DELETE", "/instances/" + id, c.headers, "");
+    if (!r.ok()) return reportError(r.error());
+    return r.value().status == 204 ? kExitOk : reportServerError(r.value());
+  });
 }
 
 int runMetrics(const ClientArgs& a) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  auto headers = c.headers;
-  if (const char* token = std::getenv("TENSOR_WASM_METRICS_TOKEN"); token && *token) {
-    headers.emplace_back("Authorization", std::string("Bearer ") + token);
-  }
-  auto r = c.client.request("GET", "/metrics", headers, "");
-  if (!r.ok()) return reportError(r.error());
-  if (r.value().status != 200) return reportServerError(r.value());
-  std::cout << r.value().body;
-  return kExitOk;
+  return withServer(a, [&](Call& c) {
+    auto headers = c.headers;
+    if (const char* token = std::getenv("TENSOR_WASM_METRICS_TOKEN"); token && *token) {
+      headers.emplace_back("Authorization", std::string("Bearer ") + token);
+    }
+    auto r = c.client.request("GET", "/metrics", headers, "");
+    if (!r.ok()) return reportError(r.error());
+    if (r.value().status != 200) return reportServerError(r.value());
+    std::cout << r.value().body;
+    return kExitOk;
+  });
 }
 
 int runJob(const ClientArgs& a, const std::string& id, bool wait) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  for (;;) {
-    auto r = c.client.request("GET", "/jobs/" + id, c.headers, "");
-    if (!r.ok()) return reportError(r.error());
-    if (r.value().status != 200) return reportServerError(r.value());
-    json view = json::parse(r.value().body, nullptr, false);
-    std::string status = view.value("status", "");
-    if (!wait || (status != "pending" && status != "running")) {
-      std::cout << view.dump(2) << "\n";
-      return status == "failed" ? kExitGeneric : kExitOk;
+  return withServer(a, [&](Call& c) {
+    for (;;) {
+      auto r = c.client.request("GET", "/jobs/" + id, c.headers, "");
+      if (!r.ok()) return reportError(r.error());
+      if (r.value().status != 200) return reportServerError(r.value());
+      json view = json::parse(r.value().body, nullptr, false);
+      std::string status = view.value("status", "");
+      if (!wait || (status != "pending" && status != "running")) {
+        std::cout << view.dump(2) << "\n";
+        return status == "failed" ? kExitGeneric : kExitOk;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  });
 }
 
 int runJobCancel(const ClientArgs& a, const std::string& id) {
-  Result<Call> connected = connect(a);
-  if (!connected.ok()) return reportError(connected.error());
-  Call& c = connected.value();
-  auto r = c.client.request("DELETE", "/jobs/" + id, c.headers, "");
-  if (!r.ok()) return reportError(r.error());
-  return r.value().status == 202 ? kExitOk : reportServerError(r.value());
+  return withServer(a, [&](Call& c) {
+    auto r = c.client.request("DELETE", "/jobs/" + id, c.headers, "");
+    if (!r.ok()) return reportError(r.error());
+    return r.value().status == 202 ? kExitOk : reportServerError(r.value());
+  });
 }
 
 void addConnectionFlags(CLI::App* sub, ClientArgs& a) {
@@ -310,7 +306,7 @@ void addClientCommands(CLI::App& app, CommandAction& action) {
   iinvoke->add_option("id", iin->id, "The instance id")->required();
   iinvoke->add_option("--export", iin->exportName, "The export to call (default _start)");
   iinvoke->add_option("--args", iin->args, "Arguments as a JSON array");
-  iinvoke->add_option("--input", iin->input, "The guest's input");
+  iinvoke->add_option("--input", iin->input, "The guest's input: TEXT, or @FILE");
   addConnectionFlags(iinvoke, *a);
   iinvoke->callback([a, iin, &action] { action = [a, iin] { return runInstanceInvoke(*a, *iin); }; });
   auto instId = std::make_shared<std::string>();
