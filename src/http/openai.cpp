@@ -137,11 +137,12 @@ class OpenAiStreamSink final : public TensorSink {
   const std::atomic<bool>* stop_;
 };
 
-json usageJson(const service::InvokeOutcome& out, const std::string& prompt, const std::string& text, bool& estimated) {
+// The guest's reported usage, else an estimate (and `estimated` set).
+json usageJson(const json& reported, const std::string& prompt, const std::string& text, bool& estimated) {
   uint64_t p = 0, c = 0;
-  if (out.output.usage) {
-    p = out.output.usage->promptTokens;
-    c = out.output.usage->completionTokens;
+  if (reported.is_object()) {
+    p = reported["prompt_tokens"].get<uint64_t>();
+    c = reported["completion_tokens"].get<uint64_t>();
   } else {
     estimated = true;
     p = countWords(prompt);
@@ -218,13 +219,8 @@ void Api::openaiCompletion(Request& r, bool chat) {
       if (!out.ok()) return request->fail(out.error());
       std::string text = collected->text();
       if (text.empty()) text = out.value().value("stdout", "");  // a guest that printed instead
-      service::InvokeOutcome usageOnly;
-      if (out.value()["usage"].is_object()) {
-        usageOnly.output.usage = TensorUsage{out.value()["usage"]["prompt_tokens"].get<uint32_t>(),
-                                             out.value()["usage"]["completion_tokens"].get<uint32_t>()};
-      }
       bool estimated = false;
-      json usage = usageJson(usageOnly, prompt, text, estimated);
+      json usage = usageJson(out.value()["usage"], prompt, text, estimated);
       json choice = c.chat ? json{{"index", 0}, {"message", {{"role", "assistant"}, {"content", validUtf8(text)}}},
                                   {"finish_reason", "stop"}}
                            : json{{"text", validUtf8(text)}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", "stop"}};
